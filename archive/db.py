@@ -1,0 +1,156 @@
+"""Opening the SQLite archive and migrating its schema.
+
+The archive is one SQLite file (WAL mode, so analysts can read while a crawl writes). Its schema is built
+by an ordered list of migrations applied through sqlite-utils and recorded in `_migrations`, so an
+archive made by an older version is brought up to date on open and never rebuilt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _m001_notices(db: sqlite_utils.Database) -> None:
+    db["notices"].create(
+        {
+            "source": str,
+            "source_id": str,
+            "url": str,
+            "title": str,
+            "description": str,
+            "notes": str,
+            "buyer_name": str,
+            "buyer_siret": str,
+            "buyer_city": str,
+            "buyer_postal_code": str,
+            "kind": str,
+            "status": str,
+            "previous_ids": str,  # JSON list
+            "procedure_id": str,
+            "published": str,  # ISO date
+            "deadline": str,  # ISO instant with the notice's own offset
+            "deadline_utc": str,  # same instant in UTC, for sorting and comparing
+            "cpv": str,  # JSON list
+            "descriptors": str,  # JSON list of {code, label}
+            "departements": str,  # JSON list
+            "nuts": str,  # JSON list
+            "place": str,
+            "contract_type": str,
+            "value": float,
+            "currency": str,
+            "lots": str,  # JSON
+            "awards": str,  # JSON
+            "social": str,  # JSON list of {signal, value, where}
+            "content_hash": str,
+            "first_seen": str,
+            "updated_at": str,
+        },
+        pk=("source", "source_id"),
+    )
+    notices = db["notices"]
+    notices.create_index(["published"])
+    notices.create_index(["deadline_utc"])
+    notices.create_index(["kind", "status"])
+    notices.create_index(["procedure_id"])
+    notices.create_index(["buyer_siret"])
+    notices.create_index(["updated_at"])
+    notices.enable_fts(
+        ["title", "description", "buyer_name"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+    )
+    db["raw_records"].create(
+        {"source": str, "source_id": str, "raw": str, "fetched_at": str}, pk=("source", "source_id")
+    )
+    db["quarantine"].create(
+        {
+            "id": str,  # sha1 of source + raw: the same bad record is one row however often it is read
+            "source": str,
+            "source_id": str,
+            "error": str,
+            "context": str,
+            "raw": str,
+            "first_seen": str,
+            "last_seen": str,
+            "times_seen": int,
+        },
+        pk="id",
+    )
+    db["quarantine"].create_index(["source", "source_id"])
+    # Keyed by endpoint too: a watermark earned against a replay server says nothing about the live API.
+    db["watermarks"].create(
+        {"source": str, "endpoint": str, "value": str, "updated_at": str}, pk=("source", "endpoint")
+    )
+    db["crawl_windows"].create(
+        {
+            "source": str,
+            "endpoint": str,
+            "start": str,
+            "end": str,
+            "records": int,
+            "final": int,
+            "completed_at": str,
+        },
+        pk=("source", "endpoint", "start", "end"),
+    )
+    db["runs"].create(
+        {
+            "id": int,
+            "job": str,
+            "started": str,
+            "finished": str,
+            "outcome": str,
+            "fetched": int,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "quarantined": int,
+            "failed_windows": int,
+            "error": str,
+        },
+        pk="id",
+    )
+    db["runs"].create_index(["job", "started"])
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("001_notices", _m001_notices),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations in order; returns the names applied."""
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for name, migration in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            migration(db)
+            db["_migrations"].insert({"name": name, "applied_at": now_iso()})
+        applied.append(name)
+    return applied
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the archive at `path`, in WAL mode, with the schema up to date."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.conn.execute("PRAGMA busy_timeout = 30000")
+    db.enable_wal()
+    db.conn.execute("PRAGMA synchronous = NORMAL")
+    migrate(db)
+    return db
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,193 @@
+"""BOAMP Explore v2.1 records mapped into the normalized notice.
+
+A record has flat fields common to every era (objet, nomacheteur, dateparution, etat, nature, criteres,
+code_departement, ...) and two JSON strings: `gestion` (indexing) and `donnees` (the full notice), whose
+shape depends on the schema of the day: v110 (2006-2015), v230/v240 (2015-2023), FNSimple and MAPA (3.2.5,
+2024+) and eForms (JOUE since late 2023). Flat fields are read first; the `donnees` mapper of the variant
+then fills or corrects what the notice itself states (deadline with its real time zone, lots, CPV, SIRET,
+award results, structured social signals).
+
+Pitfalls handled here, from the BOAMP reference: `datelimitereponse` carries a wrong offset (re-read from
+gestion/donnees, naive = Paris), `etat` (not `nature`) says initial/corrigendum/cancellation, flat
+`code_departement` drops leading zeros, single children are dicts and repeated ones lists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from notices import boamp_forms, boamp_legacy, eforms
+from notices import values as v
+from notices.dates import deadline as parse_deadline
+from notices.dates import parse_date
+from notices.model import Award, Descriptor, Notice, SocialSignal
+
+SOURCE = "boamp"
+NOTICE_URL = "https://www.boamp.fr/pages/avis/?q=idweb:{idweb}"
+
+
+class RecordError(ValueError):
+    """A BOAMP record that cannot be mapped; it goes to quarantine with this message."""
+
+
+_KIND_BY_NATURE = {
+    "APPEL_OFFRE": "contract_notice",
+    "ATTRIBUTION": "award",
+    "PRE-INFORMATION": "prior_information",
+    "PRE_INFORMATION": "prior_information",
+    "RECTIFICATIF": "other",
+    "ANNULATION": "other",
+}
+_STATUS_BY_ETAT = {
+    "INITIAL": "initial",
+    "RECTIFICATIF": "corrigendum",
+    "MODIFICATION": "corrigendum",
+    "ANNULATION": "cancellation",
+}
+_TYPE_BY_MARCHE = {"TRAVAUX": "works", "SERVICES": "services", "FOURNITURES": "supplies"}
+
+
+def load_json_field(value: Any, name: str) -> Any:
+    """`gestion`/`donnees` are JSON strings in the API (dicts in some exports)."""
+    if value is None or isinstance(value, (dict, list)):
+        return value
+    if not isinstance(value, str):
+        raise RecordError(f"field {name!r}: expected a JSON string, got {type(value).__name__}")
+    if not value.strip():
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"field {name!r}: invalid JSON ({exc.msg} at char {exc.pos})") from exc
+
+
+def variant_of(donnees: Any, source_schema: str | None = None) -> str:
+    """ "eforms", "fnsimple", "mapa", "v230", "v110" or "unknown", from the top-level keys of `donnees`."""
+    if not isinstance(donnees, dict):
+        return "unknown"
+    if "EFORMS" in donnees:
+        return "eforms"
+    if "FNSimple" in donnees:
+        return "fnsimple"
+    if "MAPA" in donnees:
+        return "mapa"
+    schema = (source_schema or "").lower()
+    if "v110" in schema or "IDENT" in donnees or "INFO" in donnees:
+        return "v110"
+    if "v2" in schema or "IDENTITE" in donnees or "OBJET" in donnees:
+        return "v230"
+    return "unknown"
+
+
+_DONNEES_MAPPERS: dict[str, Callable[[Notice, Any], None]] = {
+    "eforms": lambda n, d: eforms.fill(n, d) and None,
+    "fnsimple": boamp_forms.fill_fnsimple,
+    "mapa": boamp_forms.fill_mapa,
+    "v230": boamp_legacy.fill_v230,
+    "v110": boamp_legacy.fill_v110,
+}
+
+
+def parse_record(record: Any, *, raw: str | None = None) -> Notice:
+    """One API record -> Notice. Raises RecordError when the record cannot be trusted."""
+    if not isinstance(record, dict):
+        raise RecordError(f"record is a {type(record).__name__}, not an object")
+    idweb = v.text(record.get("idweb"))
+    if not idweb:
+        raise RecordError("record has no idweb")
+    gestion = load_json_field(record.get("gestion"), "gestion") or {}
+    donnees = load_json_field(record.get("donnees"), "donnees")
+    notice = Notice(source=SOURCE, source_id=idweb)
+    notice.raw = raw if raw is not None else json.dumps(record, ensure_ascii=False, sort_keys=True)
+    _fill_flat(notice, record, gestion)
+    variant = variant_of(donnees, v.text(record.get("source_schema")))
+    mapper = _DONNEES_MAPPERS.get(variant)
+    status = notice.status  # `etat` is authoritative for initial/corrigendum/cancellation
+    if mapper is not None:
+        try:
+            mapper(notice, donnees)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise RecordError(f"donnees ({variant}): {type(exc).__name__}: {exc}") from exc
+    if v.text(record.get("etat")):
+        notice.status = status
+    _finish(notice, record)
+    return notice
+
+
+def _fill_flat(notice: Notice, record: dict, gestion: dict) -> None:
+    index = v.get(gestion, "INDEXATION") or {}
+    reference = v.get(gestion, "REFERENCE") or {}
+    notice.url = v.text(record.get("url_avis")) or NOTICE_URL.format(idweb=notice.source_id)
+    notice.title = v.text(record.get("objet")) or v.text(index.get("RESUME_OBJET"))
+    notice.buyer.name = v.text(record.get("nomacheteur")) or v.text(index.get("NOMORGANISME"))
+    notice.published = parse_date(v.text(record.get("dateparution")) or v.text(index.get("DATE_PUBLICATION")))
+    notice.procedure_id = v.text(record.get("contractfolderid"))
+
+    nature = v.text(record.get("nature")) or v.flag(v.get(reference, "TYPE_AVIS", "NATURE"))
+    notice.kind = _KIND_BY_NATURE.get((nature or "").upper(), "other")  # type: ignore[assignment]
+    etat = v.text(record.get("etat")) or v.flag(v.get(reference, "TYPE_AVIS", "STATUT")) or nature
+    notice.status = _STATUS_BY_ETAT.get((etat or "").upper(), "initial")  # type: ignore[assignment]
+
+    codes = v.as_list(record.get("descripteur_code") or record.get("dc"))
+    labels = v.as_list(record.get("descripteur_libelle"))
+    descriptors = [Descriptor(str(c), labels[i] if i < len(labels) else None) for i, c in enumerate(codes) if c]
+    if not descriptors:
+        for d in v.get_all(index, "DESCRIPTEURS", "DESCRIPTEUR"):
+            if isinstance(d, dict) and v.text(d.get("CODE")):
+                descriptors.append(Descriptor(v.text(d.get("CODE")) or "", v.text(d.get("LIBELLE"))))
+    notice.descriptors = descriptors
+
+    notice.departements = v.departements(
+        [
+            *v.as_list(index.get("DEP_PUBLICATION")),
+            *v.as_list(index.get("DEP_PRESTATION")),
+            *v.as_list(record.get("code_departement")),
+            *v.as_list(record.get("code_departement_prestation")),
+        ]
+    )
+    types = [_TYPE_BY_MARCHE.get(str(t).upper()) for t in v.as_list(record.get("type_marche"))]
+    types += [_TYPE_BY_MARCHE.get(str(k).upper()) for k in (index.get("NATURE_MARCHE") or {})]
+    notice.contract_type = next((t for t in types if t), None)  # type: ignore[assignment]
+
+    notice.previous_ids = v.unique(
+        [
+            *(v.text(x) for x in v.as_list(record.get("annonce_lie"))),
+            *(v.text(x) for x in v.get_all(reference, "ANNONCE_ANTERIEUR", "IDWEB")),
+            *(v.text(x) for x in v.get_all(gestion, "MARCHE", "ANNONCE_ANTERIEUR", "REFERENCE", "IDWEB")),
+            *_v110_previous(record.get("annonces_anterieures_schema_v110")),
+        ]
+    )
+
+    criteres = [str(c).lower() for c in v.as_list(record.get("criteres"))]
+    sociaux = v.get(index, "CRITERES_SOCIAUX_ENV")
+    if "sociaux" in criteres or (isinstance(sociaux, dict) and "SOCIAUX" in sociaux):
+        notice.social.append(SocialSignal("criteres_sociaux", "sociaux", "criteres"))
+
+    # Deadline: gestion states the offset (or Paris local time when naive); the flat field's offset is wrong.
+    notice.deadline = parse_deadline(v.text(index.get("DATE_LIMITE_REPONSE")))
+    for winner in v.as_list(record.get("titulaire")):
+        if v.text(winner):
+            notice.awards.append(Award(winner=v.text(winner)))
+
+
+def _v110_previous(value: Any) -> list[str | None]:
+    """`annonces_anterieures_schema_v110` is comma-joined JSON objects (not a JSON list)."""
+    t = v.text(value)
+    if not t:
+        return []
+    try:
+        items = json.loads(f"[{t}]")
+    except json.JSONDecodeError:
+        return []
+    return [v.text(i.get("IDWEB")) for i in items if isinstance(i, dict)]
+
+
+def _finish(notice: Notice, record: dict) -> None:
+    if notice.deadline is None and notice.kind in ("contract_notice", "prior_information"):
+        flat = v.text(record.get("datelimitereponse"))
+        notice.deadline = parse_deadline(flat) if flat else None
+    if notice.title is None:
+        notice.title = next((lot.title for lot in notice.lots if lot.title), None)
+    notice.previous_ids = [p for p in notice.previous_ids if p != notice.source_id]

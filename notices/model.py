@@ -1,0 +1,125 @@
+"""The one normalized notice shape that every source (BOAMP, TED, buyer platforms) fills.
+
+Every later stage (archive, classifier, alerts, newsletter) reads only this shape, never a source's raw
+format, so a new source is a new mapper and nothing else. The raw record is kept verbatim beside it so
+notices can be re-parsed when the mappers improve.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+Kind = Literal["prior_information", "contract_notice", "award", "other"]
+Status = Literal["initial", "corrigendum", "cancellation"]
+ContractType = Literal["works", "services", "supplies"]
+
+KINDS: tuple[str, ...] = ("prior_information", "contract_notice", "award", "other")
+STATUSES: tuple[str, ...] = ("initial", "corrigendum", "cancellation")
+CONTRACT_TYPES: tuple[str, ...] = ("works", "services", "supplies")
+
+
+@dataclass
+class Buyer:
+    name: str | None = None
+    siret: str | None = None  # 14 digits, only when the notice gives one
+    city: str | None = None
+    postal_code: str | None = None
+
+
+@dataclass
+class Descriptor:
+    """A BOAMP thesaurus descriptor (e.g. 239 "Nettoyage de locaux")."""
+
+    code: str
+    label: str | None = None
+
+
+@dataclass
+class Lot:
+    number: str | None = None
+    title: str | None = None
+    description: str | None = None
+    cpv: list[str] = field(default_factory=list)
+    value: float | None = None
+    currency: str | None = None
+    nuts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Award:
+    """One winner of one lot (or of the whole contract when `lot` is None)."""
+
+    winner: str | None = None
+    siret: str | None = None
+    amount: float | None = None
+    currency: str | None = None
+    lot: str | None = None
+    sme: bool | None = None
+    award_date: date | None = None
+
+
+@dataclass
+class SocialSignal:
+    """A social signal read from a *structured* field of the notice, with where it was found.
+
+    `signal` names the kind (criteres_sociaux, reserved_procurement, reserved_execution, social_objective,
+    strategic_procurement, execution_conditions); `value` is the code or text as the notice states it;
+    `where` is the field path (and lot) it came from. The classifier turns these into flags.
+    """
+
+    signal: str
+    value: str
+    where: str
+
+
+@dataclass
+class Notice:
+    source: str  # "boamp", "ted", "place", ...
+    source_id: str  # the source's own identifier (BOAMP idweb, TED publication number, ...)
+    url: str | None = None
+    title: str | None = None
+    description: str | None = None
+    notes: str | None = None  # free text beside the object (conditions, criteria, extra info): clauses live here
+    buyer: Buyer = field(default_factory=Buyer)
+    kind: Kind = "other"
+    status: Status = "initial"
+    previous_ids: list[str] = field(default_factory=list)  # earlier notices this one corrects/cancels/awards
+    procedure_id: str | None = None  # the source's procedure id (eForms ContractFolderID, ...)
+    published: date | None = None
+    deadline: datetime | None = None  # timezone-aware, always
+    cpv: list[str] = field(default_factory=list)  # 8-digit codes, main first
+    descriptors: list[Descriptor] = field(default_factory=list)
+    departements: list[str] = field(default_factory=list)  # "02", "2A", "974"
+    nuts: list[str] = field(default_factory=list)
+    place: str | None = None  # place of performance as the notice words it
+    contract_type: ContractType | None = None
+    value: float | None = None
+    currency: str | None = None
+    lots: list[Lot] = field(default_factory=list)
+    awards: list[Award] = field(default_factory=list)
+    social: list[SocialSignal] = field(default_factory=list)
+    raw: str | None = None  # the source record, verbatim
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.source_id)
+
+    def to_dict(self, *, raw: bool = False) -> dict[str, Any]:
+        """JSON-ready dict: dates as ISO strings, nested records as dicts."""
+        out = _jsonable(dataclasses.asdict(self))
+        if not raw:
+            out.pop("raw", None)
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value

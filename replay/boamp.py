@@ -1,0 +1,127 @@
+"""The BOAMP Explore v2.1 API, replayed from recorded records.
+
+Serves `GET {base}/records` and `GET {base}/exports/json` for the dataset `boamp` with the semantics the
+reference documents: `where` (ODSQL subset), `order_by`, `limit` at most 100, `offset + limit` at most
+10,000 ("Use the export API to download all records"), `{"total_count", "results"}` responses, and an
+export that streams every matching record with no cap.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from replay.odsql import ODSQLError, compile_where
+from replay.server import ReplayServer, Request, Response
+
+DATASET_PATH = "/api/explore/v2.1/catalog/datasets/boamp"
+MAX_LIMIT = 100
+MAX_WINDOW = 10_000
+
+
+def load_records(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
+    """Records of recorded API responses ({"total_count", "results"}) or JSON lists, in file order."""
+    records: list[dict[str, Any]] = []
+    for path in paths:
+        p = Path(path)
+        files = sorted(p.glob("*.json")) if p.is_dir() else [p]
+        for f in files:
+            data = json.loads(f.read_text(encoding="utf-8"))
+            records.extend(data["results"] if isinstance(data, dict) else data)
+    return records
+
+
+def rekeyed(templates: Sequence[dict[str, Any]], count: int, days: Sequence[date]) -> list[dict[str, Any]]:
+    """`count` real records re-keyed (unique idweb, publication day cycling over `days`) for volume tests.
+
+    Only the identity and the publication day change; every other field, `donnees` included, stays the
+    real recorded value, so parsing cost and shapes are those of real notices.
+    """
+    out = []
+    for i in range(count):
+        record = copy.copy(templates[i % len(templates)])
+        record["idweb"] = f"R{i:07d}-{record['idweb']}"
+        record["id"] = record["idweb"]
+        record["dateparution"] = days[i % len(days)].isoformat()
+        out.append(record)
+    return out
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return Response(status, json.dumps({"error_code": code, "message": message}).encode())
+
+
+class BoampDataset:
+    def __init__(self, records: list[dict[str, Any]]):
+        self.records = records
+        self.encoded = [json.dumps(r, ensure_ascii=False).encode() for r in records]
+        self._select = lru_cache(maxsize=256)(self._select_uncached)
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        """Publish more notices (as BOAMP does during the day)."""
+        self.records.extend(records)
+        self.encoded.extend(json.dumps(r, ensure_ascii=False).encode() for r in records)
+        self._select.cache_clear()
+
+    def _select_uncached(self, where: str, order_by: str) -> tuple[int, ...]:
+        pred = compile_where(where)
+        idx = [i for i, r in enumerate(self.records) if pred(r)]
+        for clause in reversed([c.strip() for c in order_by.split(",") if c.strip()]):
+            field, _, direction = clause.partition(" ")
+            desc = direction.strip().lower() == "desc"
+
+            def key(i: int, field: str = field) -> tuple[bool, str]:
+                value = self.records[i].get(field)
+                return (value is None, str(value) if value is not None else "")
+
+            idx.sort(key=key, reverse=desc)
+        return tuple(idx)
+
+    def records_endpoint(self, req: Request) -> Response:
+        try:
+            limit = int(req.query.get("limit", "10"))
+            offset = int(req.query.get("offset", "0"))
+        except ValueError:
+            return _error(400, "InvalidRESTParameterError", "limit and offset must be integers")
+        if limit > MAX_LIMIT or limit < -1:
+            return _error(
+                400,
+                "InvalidRESTParameterError",
+                f"Invalid value for limit API parameter: {limit} was found but -1 <= limit <= 100 is expected.",
+            )
+        if offset + limit > MAX_WINDOW:
+            return _error(
+                400,
+                "InvalidRESTParameterError",
+                f"Invalid value for sum of offset + limit API parameter: {offset + limit} was found but "
+                f"<= {MAX_WINDOW} is expected. Use the export API to download all records.",
+            )
+        try:
+            idx = self._select(req.query.get("where", ""), req.query.get("order_by", ""))
+        except ODSQLError as exc:
+            return _error(400, "ODSQLError", str(exc))
+        page = idx[offset : offset + limit] if limit >= 0 else idx[offset:]
+        body = b'{"total_count": %d, "results": [' % len(idx) + b", ".join(self.encoded[i] for i in page) + b"]}"
+        return Response(200, body)
+
+    def export_endpoint(self, req: Request) -> Response:
+        try:
+            idx = self._select(req.query.get("where", ""), req.query.get("order_by", ""))
+        except ODSQLError as exc:
+            return _error(400, "ODSQLError", str(exc))
+        return Response(200, b"[" + b", ".join(self.encoded[i] for i in idx) + b"]")
+
+    def mount(self, server: ReplayServer) -> str:
+        """Register the routes; returns the dataset base URL to give the spider (WATCH_BOAMP_URL)."""
+        server.route("GET", f"{DATASET_PATH}/records", self.records_endpoint)
+        server.route("GET", f"{DATASET_PATH}/exports/json", self.export_endpoint)
+        return server.url + DATASET_PATH
+
+
+def days_between(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]

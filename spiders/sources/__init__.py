@@ -1,0 +1,1 @@
+"""One small module per source; each spider subclasses a base spider of its access pattern."""

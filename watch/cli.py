@@ -1,0 +1,159 @@
+"""The command line: `run_watch.py COMMAND --help` documents each command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from watch import config as watch_config
+from watch import logs
+
+logger = logging.getLogger("watch")
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="configuration file (default: config.yaml, or $WATCH_CONFIG)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="run_watch.py",
+        description="ESS tender watch: harvest public tenders (BOAMP, ...), archive them in SQLite, report.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "crawl",
+        parents=[common],
+        help="run the spiders (one scrapy subprocess each)",
+        description="Crawl sources into the archive. Without dates, each source continues from "
+        "its watermark (the last day read whole).",
+    )
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help="sources to crawl (default: every enabled one)")
+    p.add_argument("--from", dest="from_date", type=_day, help="first publication day, inclusive (YYYY-MM-DD)")
+    p.add_argument("--until", dest="until_date", type=_day, help="last publication day, inclusive (YYYY-MM-DD)")
+
+    sub.add_parser(
+        "once",
+        parents=[common],
+        help="the whole watch once: crawl, then every later stage",
+        description="Crawl every enabled source from its watermark, then run the later stages.",
+    )
+    sub.add_parser(
+        "serve",
+        parents=[common],
+        help="run the whole watch on the configured cron",
+        description="Long-running scheduler (APScheduler) running `once` on schedule.cron in "
+        "schedule.timezone; stops cleanly on SIGTERM/SIGINT.",
+    )
+    p = sub.add_parser(
+        "inspect",
+        parents=[common],
+        help="print the normalized notices of recorded files as JSON",
+        description="Map recorded BOAMP API responses (or record lists) to normalized notices.",
+    )
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--raw", action="store_true", help="include each notice's raw source record")
+    p = sub.add_parser(
+        "stats",
+        parents=[common],
+        help="counts by source, kind and day; quarantine; watermarks",
+        description="What the archive holds.",
+    )
+    p.add_argument("--days", type=int, default=14, help="publication days to list (default 14)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    sub.add_parser(
+        "demo",
+        parents=[common],
+        help="the whole watch offline on recorded notices (make demo)",
+        description="Start a local replay of recorded real notices and run the watch against it.",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config_path = getattr(args, "config", None)
+    try:
+        config = watch_config.load(config_path)
+    except watch_config.ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    log_file = config["logging.file"]
+    logs.setup(config["logging.level"], config.resolve_path("logging.file") if log_file else None)
+
+    if args.command == "inspect":
+        from watch.inspect import InspectError, inspect_file
+
+        out = []
+        for path in args.files:
+            try:
+                out.extend(inspect_file(path, raw=args.raw))
+            except InspectError as exc:
+                print(f"inspect: {exc}", file=sys.stderr)
+                return 2
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+
+    if args.command == "stats":
+        from archive.db import open_db
+        from watch.stats import collect, render
+
+        db = open_db(config.resolve_path("archive.path"))
+        stats = collect(db, args.days)
+        print(json.dumps(stats, ensure_ascii=False, indent=2) if args.json else render(stats))
+        return 0
+
+    if args.command == "crawl":
+        from watch.crawl import SOURCES, enabled_sources, run_crawl
+
+        unknown = [s for s in args.sources if s not in SOURCES]
+        if unknown:
+            print(f"crawl: unknown source(s) {', '.join(unknown)} (known: {', '.join(SOURCES)})", file=sys.stderr)
+            return 2
+        if args.from_date and args.until_date and args.from_date > args.until_date:
+            print("crawl: --from is after --until", file=sys.stderr)
+            return 2
+        results = [
+            run_crawl(config, s, from_date=args.from_date, until_date=args.until_date)
+            for s in (args.sources or enabled_sources(config))
+        ]
+        return _exit_code(results)
+
+    if args.command == "once":
+        from watch.pipeline import run_once
+
+        return _exit_code(run_once(config))
+
+    if args.command == "serve":
+        from watch.scheduler import serve
+
+        return serve(config)
+
+    if args.command == "demo":
+        from watch.demo import run_demo
+
+        return run_demo(config_path)
+    return 2
+
+
+def _exit_code(results: list) -> int:
+    if any(r.exit_code == 2 and r.run is None for r in results):
+        return 2
+    return 0 if all(r.ok for r in results) else 1

@@ -1,0 +1,222 @@
+"""`config.yaml`: loaded, overridden by WATCH_* environment variables, validated at start.
+
+Every setting has a type and a default here, in one table (SCHEMA). A wrong key or value stops the program
+with the file, the dotted path of the key and the reason ("config.yaml: sources.boamp.url: expected an
+http(s) URL, got 'ftp://x'"), never with a traceback from deep inside a crawl. Secrets are never read from
+the file: they come from the environment only (see ENV_OVERRIDES).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATH = ROOT / "config.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with the file and the key's path in the message."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    kind: type | tuple[type, ...]
+    default: Any
+    check: Callable[[Any], str | None] | None = None  # returns the reason when the value is wrong
+    doc: str = ""
+
+
+def _url(value: Any) -> str | None:
+    parsed = urlparse(str(value))
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        return f"expected an http(s) URL, got {value!r}"
+    return None
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else f"expected a number above 0, got {value!r}"
+
+
+def _cron(value: Any) -> str | None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(str(value))
+    except ValueError as exc:
+        return f"not a valid crontab expression ({exc})"
+    fields = str(value).split()
+    if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
+        return "use weekday names (mon-fri), not numbers: cron and APScheduler number days differently"
+    return None
+
+
+def _level(value: Any) -> str | None:
+    levels = ("DEBUG", "INFO", "WARNING", "ERROR")
+    return None if str(value).upper() in levels else f"expected one of {', '.join(levels)}, got {value!r}"
+
+
+def _timezone(value: Any) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r}"
+    return None
+
+
+SCHEMA: dict[str, Any] = {
+    "archive": {
+        "path": Setting(str, "data/watch.db", doc="SQLite archive, relative to the project root"),
+    },
+    "sources": {
+        "boamp": {
+            "enabled": Setting(bool, True),
+            "url": Setting(
+                str,
+                "https://boamp-datadila.opendatasoft.com/api/explore/v2.1/catalog/datasets/boamp",
+                _url,
+                "dataset base URL; /records and /exports/json are appended",
+            ),
+            "first_run_days": Setting(int, 3, _positive, "days read on the very first run"),
+            "page_size": Setting(int, 100, lambda v: None if 0 < v <= 100 else "expected 1..100 (API max)"),
+        },
+    },
+    "crawl": {
+        "user_agent": Setting(
+            str, "ess-tender-watch/0.1 (+https://github.com/ess-tender-watch; contact: watch@example.org)"
+        ),
+        "concurrent_requests": Setting(int, 8, _positive),
+        "retry_times": Setting(int, 4, _positive, "retries of a 5xx, a timeout or a truncated body"),
+        "max_retry_after": Setting(int, 600, _positive, "longest Retry-After (seconds) we wait on a 429"),
+        "timeout": Setting(int, 60, _positive, "seconds per request"),
+    },
+    "schedule": {
+        "timezone": Setting(str, "Europe/Paris", _timezone),
+        "cron": Setting(str, "15 8,14 * * mon-sun", _cron, "when `serve` runs the whole watch"),
+    },
+    "logging": {
+        "level": Setting(str, "INFO", _level),
+        "file": Setting(str, "data/logs/watch.log", doc="rotating log file; empty for stderr only"),
+    },
+}
+
+# Environment overrides: per-deployment values and secrets. One table, documented in the README.
+ENV_OVERRIDES: dict[str, str] = {
+    "WATCH_DB": "archive.path",
+    "WATCH_BOAMP_URL": "sources.boamp.url",
+    "WATCH_LOG_LEVEL": "logging.level",
+    "WATCH_LOG_FILE": "logging.file",
+    "WATCH_USER_AGENT": "crawl.user_agent",
+}
+
+
+class Config:
+    """Validated settings, read by dotted path: `config["sources.boamp.url"]`."""
+
+    def __init__(self, values: dict[str, Any], path: Path):
+        self._values = values
+        self.path = path
+
+    def __getitem__(self, dotted: str) -> Any:
+        node: Any = self._values
+        for part in dotted.split("."):
+            node = node[part]
+        return node
+
+    def as_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(self._values)
+
+    def resolve_path(self, dotted: str) -> Path:
+        """A path setting, relative to the project root unless absolute."""
+        p = Path(self[dotted])
+        return p if p.is_absolute() else ROOT / p
+
+
+def _defaults(schema: dict[str, Any]) -> dict[str, Any]:
+    return {k: _defaults(s) if isinstance(s, dict) else copy.deepcopy(s.default) for k, s in schema.items()}
+
+
+def _validate(data: Any, schema: dict[str, Any], where: str, file: str) -> dict[str, Any]:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file}: {where or 'top level'}: expected a mapping, got {type(data).__name__}")
+    out = _defaults(schema)
+    for key, value in data.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key not in schema:
+            raise ConfigError(f"{file}: {path}: unknown key (expected one of: {', '.join(schema)})")
+        spec = schema[key]
+        if isinstance(spec, dict):
+            out[key] = _validate(value, spec, path, file)
+            continue
+        kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise ConfigError(f"{file}: {path}: expected {names}, got {type(value).__name__} {value!r}")
+        if spec.check:
+            reason = spec.check(value)
+            if reason:
+                raise ConfigError(f"{file}: {path}: {reason}")
+        out[key] = value
+    return out
+
+
+def _coerce_env(raw: str, spec: Setting) -> Any:
+    kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+    if bool in kinds:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if int in kinds:
+        return int(raw)
+    return raw
+
+
+def _spec(dotted: str) -> Setting:
+    node: Any = SCHEMA
+    for part in dotted.split("."):
+        node = node[part]
+    return node
+
+
+def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read, override from the environment, validate. Raises ConfigError naming the bad key."""
+    env = dict(os.environ if env is None else env)
+    path = Path(path or env.get("WATCH_CONFIG") or DEFAULT_PATH)
+    file = str(path)
+    if path.exists():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            raise ConfigError(f"{file}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from exc
+    elif path == DEFAULT_PATH:
+        data = {}
+    else:
+        raise ConfigError(f"{file}: no such configuration file")
+    if data is None:
+        data = {}
+    for var, dotted in ENV_OVERRIDES.items():
+        if not isinstance(data, dict) or not env.get(var):
+            continue
+        *parents, last = dotted.split(".")
+        node = data
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        try:
+            node[last] = _coerce_env(env[var], _spec(dotted))
+        except ValueError as exc:
+            raise ConfigError(f"environment {var} ({dotted}): {exc}") from exc
+    values = _validate(data, SCHEMA, "", file)
+    return Config(values, path)

@@ -1,0 +1,119 @@
+"""Running spiders: one `scrapy crawl` subprocess per source (Twisted's reactor cannot be restarted).
+
+The subprocess inherits the environment (WATCH_* overrides included) and the config path; what it did is
+read back from the archive's `runs` table, so the caller reports the same figures the spider recorded.
+Before a live crawl the source's host is probed, so an unreachable network is said plainly instead of
+surfacing as a pile of retried DNS errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from archive.db import open_db
+from watch.config import ROOT, Config
+
+logger = logging.getLogger(__name__)
+
+SOURCES = ("boamp",)  # spider names, in crawl order
+
+
+@dataclass
+class CrawlResult:
+    source: str
+    exit_code: int
+    run: dict[str, Any] | None
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and self.run is not None and self.run["outcome"] == "ok"
+
+    def summary(self) -> str:
+        if self.run is None:
+            return f"{self.source}: crawl did not start (exit code {self.exit_code})"
+        r = self.run
+        line = (
+            f"{self.source}: {r['outcome']} - {r['fetched'] or 0:,} read, {r['new'] or 0:,} new, "
+            f"{r['updated'] or 0:,} updated, {r['unchanged'] or 0:,} unchanged, {r['quarantined'] or 0:,} quarantined"
+        )
+        if r["failed_windows"]:
+            line += f", {r['failed_windows']} window(s) failed: {r['error']}"
+        return line
+
+
+class NetworkUnreachable(RuntimeError):
+    pass
+
+
+def probe(url: str, timeout: float = 5.0) -> None:
+    """Raise NetworkUnreachable with a plain reason if the URL's host cannot be reached."""
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return
+    except OSError as exc:
+        raise NetworkUnreachable(f"cannot reach {host}:{port} ({exc.strerror or exc})") from exc
+
+
+def enabled_sources(config: Config) -> list[str]:
+    return [s for s in SOURCES if config[f"sources.{s}.enabled"]]
+
+
+def run_crawl(
+    config: Config, source: str, *, from_date: date | None = None, until_date: date | None = None
+) -> CrawlResult:
+    url = config[f"sources.{source}.url"]
+    try:
+        probe(url)
+    except NetworkUnreachable as exc:
+        logger.error("%s: network unreachable: %s - nothing crawled", source, exc)
+        return CrawlResult(source, 2, None)
+    cmd = [sys.executable, "-m", "scrapy", "crawl", source, "-s", f"WATCH_CONFIG={config.path}"]
+    if from_date:
+        cmd += ["-a", f"from_date={from_date.isoformat()}"]
+    if until_date:
+        cmd += ["-a", f"until_date={until_date.isoformat()}"]
+    env = dict(os.environ)
+    env["SCRAPY_SETTINGS_MODULE"] = "spiders.settings"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    logger.info("%s: crawl starting (%s)", source, " ".join(cmd[3:]))
+    db_path = config.resolve_path("archive.path")
+    last_id = _last_run_id(db_path, source)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, check=False)
+    run = _run_after(db_path, source, last_id)
+    result = CrawlResult(source, proc.returncode, run)
+    (logger.info if result.ok else logger.error)("%s", result.summary())
+    return result
+
+
+def _last_run_id(db_path: Path, source: str) -> int:
+    db = open_db(db_path)
+    try:
+        row = db.execute("select max(id) from runs where job = ?", [f"crawl:{source}"]).fetchone()
+        return row[0] or 0
+    finally:
+        db.close()
+
+
+def _run_after(db_path: Path, source: str, last_id: int) -> dict[str, Any] | None:
+    db = open_db(db_path)
+    try:
+        rows = list(
+            db.query(
+                "select * from runs where job = ? and id > ? order by id desc limit 1", [f"crawl:{source}", last_id]
+            )
+        )
+        return rows[0] if rows else None
+    finally:
+        db.close()

@@ -1,0 +1,75 @@
+"""`run_watch.py stats`: what the archive holds, for an operator or an analyst at a glance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+
+def collect(db: sqlite_utils.Database, days: int = 14) -> dict[str, Any]:
+    q = db.execute
+    return {
+        "notices": q("select count(*) from notices").fetchone()[0],
+        "by_source": dict(q("select source, count(*) from notices group by source order by source").fetchall()),
+        "by_kind": [
+            {"source": s, "kind": k, "status": st, "count": c}
+            for s, k, st, c in q(
+                "select source, kind, status, count(*) from notices group by 1, 2, 3 order by 1, 2, 3"
+            ).fetchall()
+        ],
+        "by_day": [
+            {"published": d, "source": s, "count": c}
+            for d, s, c in q(
+                """select published, source, count(*) from notices where published in
+                   (select distinct published from notices order by published desc limit ?)
+                   group by 1, 2 order by 1 desc, 2""",
+                [days],
+            ).fetchall()
+        ],
+        "quarantine": q("select count(*) from quarantine").fetchone()[0],
+        "quarantine_latest": [
+            {"source": s, "source_id": i, "error": e, "last_seen": t}
+            for s, i, e, t in q(
+                "select source, source_id, error, last_seen from quarantine order by last_seen desc limit 5"
+            ).fetchall()
+        ],
+        "watermarks": [
+            {"source": s, "endpoint": e, "value": v}
+            for s, e, v in q("select source, endpoint, value from watermarks order by source").fetchall()
+        ],
+        "last_runs": [
+            dict(row)
+            for row in db.query(
+                "select job, started, finished, outcome, fetched, new, updated, quarantined from runs "
+                "order by id desc limit 5"
+            )
+        ],
+    }
+
+
+def render(stats: dict[str, Any]) -> str:
+    lines = [f"notices: {stats['notices']:,}"]
+    for source, count in stats["by_source"].items():
+        lines.append(f"  {source}: {count:,}")
+    lines.append("by kind and status:")
+    for row in stats["by_kind"]:
+        lines.append(f"  {row['source']:<8} {row['kind']:<18} {row['status']:<13} {row['count']:>8,}")
+    lines.append("by publication day (latest first):")
+    for row in stats["by_day"]:
+        lines.append(f"  {row['published']}  {row['source']:<8} {row['count']:>8,}")
+    lines.append(f"quarantine: {stats['quarantine']:,} record(s)")
+    for row in stats["quarantine_latest"]:
+        lines.append(f"  {row['source']} {row['source_id'] or '?'}: {row['error']}")
+    if stats["watermarks"]:
+        lines.append("watermarks (every notice published up to this day is archived):")
+        for row in stats["watermarks"]:
+            lines.append(f"  {row['source']}: {row['value']}  ({row['endpoint']})")
+    if stats["last_runs"]:
+        lines.append("last runs:")
+        for r in stats["last_runs"]:
+            lines.append(
+                f"  {r['started']} {r['job']:<14} {r['outcome']:<11} read {r['fetched'] or 0:,}, "
+                f"new {r['new'] or 0:,}, updated {r['updated'] or 0:,}, quarantined {r['quarantined'] or 0:,}"
+            )
+    return "\n".join(lines)
