@@ -1,0 +1,106 @@
+"""Shared test fixtures: recorded records, a replay server, and a real `run_watch.py crawl` subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from replay.boamp import BoampDataset
+from replay.server import ReplayServer
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BOAMP_FIXTURES = FIXTURES / "boamp"
+
+
+def boamp_file(name: str) -> list[dict[str, Any]]:
+    return json.loads((BOAMP_FIXTURES / name).read_text(encoding="utf-8"))["results"]
+
+
+def all_boamp_records() -> list[dict[str, Any]]:
+    records = []
+    for path in sorted(BOAMP_FIXTURES.glob("*.json")):
+        records += json.loads(path.read_text(encoding="utf-8"))["results"]
+    return records
+
+
+def record(idweb: str) -> dict[str, Any]:
+    return next(r for r in all_boamp_records() if r["idweb"] == idweb)
+
+
+@dataclass
+class Watch:
+    """A project checkout as an operator runs it: config file, archive, environment."""
+
+    tmp: Path
+    env: dict[str, str]
+
+    @property
+    def db_path(self) -> Path:
+        return self.tmp / "watch.db"
+
+    def db(self) -> sqlite_utils.Database:
+        return sqlite_utils.Database(self.db_path)
+
+    def write_config(self, text: str) -> None:
+        (self.tmp / "config.yaml").write_text(text, encoding="utf-8")
+        self.env["WATCH_CONFIG"] = str(self.tmp / "config.yaml")
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, str(ROOT / "run_watch.py"), *args]
+
+    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.command(*args), cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+
+    def popen(self, *args: str) -> subprocess.Popen[bytes]:
+        """Started in its own process group, so a test can kill it with its scrapy child, as a crash would."""
+        return subprocess.Popen(
+            self.command(*args),
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def count(self, sql: str = "select count(*) from notices", params: list[Any] | None = None) -> int:
+        db = self.db()
+        try:
+            return db.execute(sql, params or []).fetchone()[0]
+        finally:
+            db.close()
+
+
+@pytest.fixture
+def replay() -> Iterator[ReplayServer]:
+    server = ReplayServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def watch(tmp_path: Path) -> Watch:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCH_")}
+    env.update({"WATCH_DB": str(tmp_path / "watch.db"), "WATCH_LOG_LEVEL": "INFO"})
+    w = Watch(tmp_path, env)
+    w.write_config(
+        f"crawl:\n  retry_times: 3\n  max_retry_after: 5\n  timeout: 20\nlogging:\n  file: {tmp_path / 'watch.log'}\n"
+    )
+    return w
+
+
+def serve_boamp(server: ReplayServer, watch: Watch, records: list[dict[str, Any]]) -> BoampDataset:
+    dataset = BoampDataset(records)
+    watch.env["WATCH_BOAMP_URL"] = dataset.mount(server)
+    return dataset

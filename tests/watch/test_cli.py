@@ -1,0 +1,139 @@
+"""`run_watch.py` commands as an operator types them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from conftest import BOAMP_FIXTURES, Watch, all_boamp_records, serve_boamp
+
+from replay.server import ReplayServer
+
+# What each notice states, read by hand from the recorded records: title start, buyer, kind, status,
+# deadline instant (UTC), CPV, lot count, départements.
+EXPECTED = {
+    "26-85090": (
+        "Prestations de transport",
+        "Communauté de communes LE GRESIVAUDAN",
+        "contract_notice",
+        "initial",
+        "2026-10-02T10:00:00+00:00",
+        ["60112000"],
+        2,
+        ["38"],
+    ),
+    "26-7308": (
+        "Prestations traiteurs",
+        "URSSAF NORMANDIE",
+        "contract_notice",
+        "initial",
+        "2026-02-27T11:00:00+00:00",
+        ["55520000"],
+        7,
+        ["76", "14", "27", "50", "61"],
+    ),
+    "24-76932": (
+        "MISSION DE MAITRISE D'OEUVRE",
+        "Communauté de Communes Pays d'Orange en Provence (84)",
+        "contract_notice",
+        "initial",
+        "2024-07-25T10:00:00+00:00",
+        [],
+        0,
+        ["84"],
+    ),
+    "15-31501": (
+        "Concession d'aménagement",
+        "Cté Cnes Moyenne Vilaine et Semnon",
+        "contract_notice",
+        "initial",
+        "2015-04-20T11:00:00+00:00",
+        ["45111291", "71000000", "70122100", "70122200"],
+        0,
+        ["35"],
+    ),
+    "BWP06181100013U": (
+        "restructuration des locaux du collège Volney",
+        None,
+        "contract_notice",
+        "initial",
+        "2006-09-13T10:00:00+00:00",
+        ["45454000"],
+        18,
+        ["53"],
+    ),
+    "25-127510": (
+        "Marché de prestation de géomètre",
+        "COMMUNE DE SOISY-SOUS-MONTMORENCY",
+        "contract_notice",
+        "cancellation",
+        "2025-12-15T11:00:00+00:00",
+        ["71351810"],
+        1,
+        ["95"],
+    ),
+    "26-80978": (
+        "Prestation de transport de personnes",
+        "Ville de Saint Orens de Gameville",
+        "award",
+        "initial",
+        None,
+        ["60170000", "60172000"],
+        2,
+        ["31"],
+    ),
+}
+
+
+def utc(value: str | None) -> str | None:
+    return datetime.fromisoformat(value).astimezone(UTC).isoformat() if value else None
+
+
+def test_inspect_each_recorded_file(watch: Watch) -> None:
+    files = sorted(BOAMP_FIXTURES.glob("*.json"))
+    proc = watch.run("inspect", *map(str, files))
+    assert proc.returncode == 0, proc.stderr
+    notices = {n["source_id"]: n for n in json.loads(proc.stdout)}
+    assert len(notices) == len(all_boamp_records())
+    assert all("raw" not in n for n in notices.values())
+    for idweb, (title, buyer, kind, status, deadline, cpv, lots, depts) in EXPECTED.items():
+        n = notices[idweb]
+        assert n["title"].startswith(title), idweb
+        if buyer:
+            assert n["buyer"]["name"] == buyer, idweb
+        assert (n["kind"], n["status"]) == (kind, status), idweb
+        assert utc(n["deadline"]) == deadline, idweb
+        assert n["cpv"] == cpv and len(n["lots"]) == lots and n["departements"] == depts, idweb
+
+
+def test_inspect_raw_and_bad_file(watch: Watch, tmp_path) -> None:
+    proc = watch.run("inspect", "--raw", str(BOAMP_FIXTURES / "mapa_2024_contract_notice.json"))
+    assert json.loads(json.loads(proc.stdout)[0]["raw"])["idweb"] == "24-76932"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"total_count": 1, "results": [', encoding="utf-8")
+    proc = watch.run("inspect", str(bad))
+    assert proc.returncode == 2 and "bad.json: not JSON" in proc.stderr
+
+
+def test_stats_after_a_crawl(replay: ReplayServer, watch: Watch) -> None:
+    serve_boamp(replay, watch, all_boamp_records())
+    assert watch.run("crawl", "--from", "2006-01-01", "--until", "2026-09-30").returncode == 0
+    proc = watch.run("stats")
+    assert proc.returncode == 0
+    assert "notices: 27" in proc.stdout and "boamp" in proc.stdout and "quarantine: 0" in proc.stdout
+    stats = json.loads(watch.run("stats", "--json").stdout)
+    assert stats["by_source"] == {"boamp": 27}
+    assert {"published": "2026-09-03", "source": "boamp", "count": 1} in stats["by_day"]
+
+
+@pytest.mark.parametrize("command", ["crawl", "once", "serve", "inspect", "stats", "demo"])
+def test_every_command_has_help(watch: Watch, command: str) -> None:
+    proc = watch.run(command, "--help")
+    assert proc.returncode == 0 and "--config" in proc.stdout
+
+
+def test_config_error_names_the_key(watch: Watch) -> None:
+    watch.write_config("sources:\n  boamp:\n    page_size: 1000\n")
+    proc = watch.run("stats")
+    assert proc.returncode == 2 and "sources.boamp.page_size" in proc.stderr
