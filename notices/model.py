@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -108,18 +109,28 @@ class Notice:
         return (self.source, self.source_id)
 
     def to_dict(self, *, raw: bool = False) -> dict[str, Any]:
-        """JSON-ready dict: dates as ISO strings, nested records as dicts."""
-        out = _jsonable(dataclasses.asdict(self))
-        if not raw:
-            out.pop("raw", None)
+        """JSON-ready dict: dates as ISO strings, nested records as dicts (raw text only when asked)."""
+        out = {name: _plain(getattr(self, name)) for name in _field_names(Notice) if name != "raw"}
+        if raw:
+            out["raw"] = self.raw
         return out
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _plain(value: Any) -> Any:
+    """Like dataclasses.asdict, without its deep copies (this runs for every archived notice)."""
+    if isinstance(value, (str, int, float, type(None))):
+        return value
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [_plain(v) for v in value]
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
