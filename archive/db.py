@@ -120,8 +120,42 @@ def _m001_notices(db: sqlite_utils.Database) -> None:
     db["runs"].create_index(["job", "started"])
 
 
+def _m002_alt_ids_and_procedures(db: sqlite_utils.Database) -> None:
+    db["notices"].add_column("alt_ids", str)  # JSON list: the same notice's other ids (eForms UUID, ...)
+    db["procedures"].create(
+        {
+            "id": str,
+            "state": str,  # announced, open, corrected, cancelled, awarded, closed
+            "title": str,
+            "buyer_name": str,
+            "first_published": str,
+            "last_published": str,
+            "deadline": str,
+            "deadline_utc": str,
+            "notices": int,
+            "sources": str,  # JSON list
+            "updated_at": str,
+        },
+        pk="id",
+    )
+    db["procedures"].create_index(["state"])
+    db["procedure_notices"].create(
+        {
+            "procedure_id": str,
+            "source": str,
+            "source_id": str,
+            "position": int,  # order of the notices in the tender's life
+            "linked_by": str,  # how this notice joined: procedure id, previous notice, same notice, fuzzy
+            "score": float,  # the rapidfuzz score when linked_by = fuzzy twin
+        },
+        pk=("source", "source_id"),
+    )
+    db["procedure_notices"].create_index(["procedure_id"])
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
+    ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
 ]
 
 

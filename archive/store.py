@@ -55,6 +55,7 @@ def notice_row(notice: Notice) -> dict[str, Any]:
         "buyer_postal_code": notice.buyer.postal_code,
         "kind": notice.kind,
         "status": notice.status,
+        "alt_ids": _json(d["alt_ids"]),
         "previous_ids": _json(d["previous_ids"]),
         "procedure_id": notice.procedure_id,
         "published": d["published"],

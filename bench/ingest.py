@@ -87,9 +87,7 @@ def end_to_end(dataset: BoampDataset, first: date, last: date, workdir: Path) ->
 
 def floor(dataset: BoampDataset, workdir: Path, page: int = 100, batch: int = 500) -> tuple[float, int]:
     pages = [
-        b'{"total_count": %d, "results": [' % len(dataset.records)
-        + b", ".join(dataset.encoded[i : i + page])
-        + b"]}"
+        b'{"total_count": %d, "results": [' % len(dataset.records) + b", ".join(dataset.encoded[i : i + page]) + b"]}"
         for i in range(0, len(dataset.records), page)
     ]
     archive = Archive(open_db(workdir / "floor.db"))

@@ -74,9 +74,9 @@ def parse_date(value: str | None) -> date | None:
     m = _ISO_DATE.match(value)
     if m:
         return _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    if _ISO_DT.match(value):
+    if _ISO_DT.match(value):  # an instant: its calendar day in Paris (TED's "2022-02-06T23:00:00Z" is the 7th)
         dt = parse_datetime(value)
-        return dt.date() if dt else None
+        return dt.astimezone(PARIS).date() if dt else None
     m = _NUM_DATE.search(value)
     if m:
         return _safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))

@@ -37,6 +37,11 @@ _NATURE = {"works": "works", "services": "services", "supplies": "supplies"}
 _SME_SIZES = {"micro", "small", "medium", "sme"}
 
 
+def kind_of_notice_type(code: str) -> str:
+    """eForms notice type (BT-02: pin-only, cn-social, can-standard, veat, ...) -> normalized kind."""
+    return next((kind for prefix, kind in _KIND_BY_TYPE_PREFIX if code.startswith(prefix)), "other")
+
+
 @dataclass
 class Organisation:
     org_id: str
@@ -69,6 +74,11 @@ def organisations(doc: dict) -> dict[str, Organisation]:
             size=v.text(v.get(company, "efbc:CompanySizeCode")),
         )
     return orgs
+
+
+def buyer_ids(doc: dict) -> list[str | None]:
+    """Organisation ids of the contracting parties (OPT-300), not of their service providers (eSenders)."""
+    return [v.text(i) for i in v.get_all(doc, "cac:ContractingParty", "cac:Party", "cac:PartyIdentification", "cbc:ID")]
 
 
 def _coded(nodes: Any, list_name: str, code_tag: str) -> list[tuple[Any, str]]:
@@ -211,10 +221,7 @@ def fill(notice: Notice, tree: dict) -> Notice:
     orgs = organisations(doc)
 
     type_code = v.text(v.get(doc, "cbc:NoticeTypeCode"))
-    kind = _KIND_BY_ROOT.get(root, "other")
-    if type_code:
-        kind = next((k for prefix, k in _KIND_BY_TYPE_PREFIX if type_code.startswith(prefix)), kind)
-    notice.kind = kind  # type: ignore[assignment]
+    notice.kind = kind_of_notice_type(type_code) if type_code else _KIND_BY_ROOT.get(root, "other")  # type: ignore[assignment]
 
     changes = v.get(ext, "efac:Changes")
     if changes:
@@ -226,11 +233,14 @@ def fill(notice: Notice, tree: dict) -> Notice:
         notice.previous_ids = v.unique([*notice.previous_ids, v.text(ref)])
 
     notice.procedure_id = v.text(v.get(doc, "cbc:ContractFolderID")) or notice.procedure_id
+    notice.alt_ids = v.unique([*notice.alt_ids, v.text(v.get(doc, "cbc:ID"))])
+    if notice.published is None:
+        publication = v.get(ext, "efac:Publication")
+        notice.published = parse_date(v.text(v.get(publication, "efbc:PublicationDate"))) or parse_date(
+            v.text(v.get(doc, "cbc:IssueDate"))
+        )
 
-    buyer_ids = [
-        v.text(i) for i in v.get_all(doc, "cac:ContractingParty", "cac:Party", "cac:PartyIdentification", "cbc:ID")
-    ]
-    buyer = next((orgs[i] for i in buyer_ids if i in orgs), None)
+    buyer = next((orgs[i] for i in buyer_ids(doc) if i in orgs), None)
     if buyer:
         notice.buyer = Buyer(
             name=buyer.name or notice.buyer.name,

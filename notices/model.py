@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Literal
 
 Kind = Literal["prior_information", "contract_notice", "award", "other"]
@@ -87,6 +87,7 @@ class Notice:
     buyer: Buyer = field(default_factory=Buyer)
     kind: Kind = "other"
     status: Status = "initial"
+    alt_ids: list[str] = field(default_factory=list)  # the same notice elsewhere: eForms notice UUID, ...
     previous_ids: list[str] = field(default_factory=list)  # earlier notices this one corrects/cancels/awards
     procedure_id: str | None = None  # the source's procedure id (eForms ContractFolderID, ...)
     published: date | None = None
@@ -116,7 +117,7 @@ class Notice:
         return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 

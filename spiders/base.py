@@ -255,15 +255,18 @@ class WindowedSpider(scrapy.Spider):
         logger.error("%s: window %s not read whole: %s", self.name, part.name, reason)
         self.tracker.fail(part, reason)
 
-    def window_done_log(self, done: WindowDone) -> None:
-        logger.info(
-            "%s: %s..%s read whole: %s records%s",
-            self.name,
-            done.start,
-            done.end,
-            f"{done.records:,}",
-            "" if done.final else " (today: not final)",
-        )
+    def part_done(self, part: Part, records: int = 0) -> Iterator[WindowDone]:
+        """One request of `part` handled: hand over WindowDone for every window this completes."""
+        for done in self.tracker.done(part, records):
+            logger.info(
+                "%s: %s..%s read whole: %s records%s",
+                self.name,
+                done.start,
+                done.end,
+                f"{done.records:,}",
+                "" if done.final else " (today: not final)",
+            )
+            yield done
 
 
 def _record_id(record: Any, id_field: str) -> str | None:

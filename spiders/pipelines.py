@@ -77,6 +77,11 @@ class ArchivePipeline:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         failed = len(spider.tracker.failed)
+        stats = self.crawler.stats.get_stats()
+        bugs = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and k != "spider_exceptions/count")
+        if bugs:  # a callback crashed: its window never completes, so the watermark stays; say so
+            spider.tracker.failed.append((None, f"{bugs} callback error(s), see the log"))
+            failed = len(spider.tracker.failed)
         if reason != "finished":
             outcome = "interrupted"
         elif failed:

@@ -104,3 +104,19 @@ def serve_boamp(server: ReplayServer, watch: Watch, records: list[dict[str, Any]
     dataset = BoampDataset(records)
     watch.env["WATCH_BOAMP_URL"] = dataset.mount(server)
     return dataset
+
+
+def ted_corpus() -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+    from replay.ted import load_corpus
+
+    return load_corpus([FIXTURES / "ted"])
+
+
+def serve_ted(server: ReplayServer, watch: Watch, notices: list[dict[str, Any]], xml: dict[str, bytes]) -> Any:
+    from replay.ted import TedDataset
+
+    dataset = TedDataset(notices, xml)
+    watch.env["WATCH_TED_URL"] = dataset.mount(server)
+    watch.env["WATCH_TED_SCOPE"] = ""  # the recorded notices come from several countries
+    watch.env["WATCH_TED_NOTICE_TYPES"] = ""
+    return dataset

@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Crawl every enabled source from its watermark, then run the later stages.",
     )
     sub.add_parser(
+        "link",
+        parents=[common],
+        help="group the archived notices into procedures (one per tender)",
+        description="Rebuild procedures: the notices of one tender across sources, with its current state "
+        "(announced, open, corrected, cancelled, awarded, closed).",
+    )
+    sub.add_parser(
         "serve",
         parents=[common],
         help="run the whole watch on the configured cron",
@@ -65,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         "inspect",
         parents=[common],
         help="print the normalized notices of recorded files as JSON",
-        description="Map recorded BOAMP API responses (or record lists) to normalized notices.",
+        description="Map recorded source files to normalized notices: BOAMP API responses or record lists, "
+        "TED Search API responses, eForms XML notices.",
     )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--raw", action="store_true", help="include each notice's raw source record")
@@ -135,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
             for s in (args.sources or enabled_sources(config))
         ]
         return _exit_code(results)
+
+    if args.command == "link":
+        from watch.pipeline import link
+
+        link(config)
+        return 0
 
     if args.command == "once":
         from watch.pipeline import run_once

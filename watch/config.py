@@ -58,6 +58,11 @@ def _cron(value: Any) -> str | None:
     return None
 
 
+def _codes(value: Any) -> str | None:
+    bad = [x for x in value if not isinstance(x, str) or not x.strip()]
+    return f"expected a list of codes, got {bad[0]!r} in it" if bad else None
+
+
 def _level(value: Any) -> str | None:
     levels = ("DEBUG", "INFO", "WARNING", "ERROR")
     return None if str(value).upper() in levels else f"expected one of {', '.join(levels)}, got {value!r}"
@@ -89,6 +94,37 @@ SCHEMA: dict[str, Any] = {
             "first_run_days": Setting(int, 3, _positive, "days read on the very first run"),
             "page_size": Setting(int, 100, lambda v: None if 0 < v <= 100 else "expected 1..100 (API max)"),
         },
+        "ted": {
+            "enabled": Setting(bool, True),
+            "url": Setting(str, "https://api.ted.europa.eu", _url, "Search API base; /v3/notices/search is appended"),
+            "scope": Setting(
+                str,
+                "buyer-country IN (FRA) OR place-of-performance IN (FRA)",
+                doc="expert-query clause selecting the notices to watch; empty for every country",
+            ),
+            "notice_types": Setting(
+                list,
+                [
+                    "pin-only",
+                    "pin-rtl",
+                    "pin-cfc-standard",
+                    "pin-cfc-social",
+                    "cn-standard",
+                    "cn-social",
+                    "cn-desg",
+                    "can-standard",
+                    "can-social",
+                    "can-desg",
+                    "veat",
+                ],
+                _codes,
+                "eForms notice types (BT-02); change notices carry their notice's type",
+            ),
+            "fetch_xml": Setting(bool, True, doc="fetch each notice's eForms XML (lots, conditions, results)"),
+            "first_run_days": Setting(int, 3, _positive),
+            "page_size": Setting(int, 250, lambda v: None if 0 < v <= 250 else "expected 1..250 (API max)"),
+            "delay": Setting(float, 0.1, lambda v: None if v >= 0 else "expected 0 or more seconds"),
+        },
     },
     "crawl": {
         "user_agent": Setting(
@@ -113,6 +149,9 @@ SCHEMA: dict[str, Any] = {
 ENV_OVERRIDES: dict[str, str] = {
     "WATCH_DB": "archive.path",
     "WATCH_BOAMP_URL": "sources.boamp.url",
+    "WATCH_TED_URL": "sources.ted.url",
+    "WATCH_TED_SCOPE": "sources.ted.scope",
+    "WATCH_TED_NOTICE_TYPES": "sources.ted.notice_types",
     "WATCH_LOG_LEVEL": "logging.level",
     "WATCH_LOG_FILE": "logging.file",
     "WATCH_USER_AGENT": "crawl.user_agent",
@@ -160,6 +199,8 @@ def _validate(data: Any, schema: dict[str, Any], where: str, file: str) -> dict[
             out[key] = _validate(value, spec, path, file)
             continue
         kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
         if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
             names = " or ".join(k.__name__ for k in kinds)
             raise ConfigError(f"{file}: {path}: expected {names}, got {type(value).__name__} {value!r}")
@@ -177,6 +218,10 @@ def _coerce_env(raw: str, spec: Setting) -> Any:
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if int in kinds:
         return int(raw)
+    if float in kinds:
+        return float(raw)
+    if list in kinds:  # comma-separated; empty for none
+        return [x.strip() for x in raw.split(",") if x.strip()]
     return raw
 
 
@@ -206,7 +251,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     if data is None:
         data = {}
     for var, dotted in ENV_OVERRIDES.items():
-        if not isinstance(data, dict) or not env.get(var):
+        if not isinstance(data, dict) or var not in env:
             continue
         *parents, last = dotted.split(".")
         node = data

@@ -24,7 +24,7 @@ from watch.config import ROOT, Config
 
 logger = logging.getLogger(__name__)
 
-SOURCES = ("boamp",)  # spider names, in crawl order
+SOURCES = ("boamp", "ted")  # spider names, in crawl order
 
 
 @dataclass

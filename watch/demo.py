@@ -14,6 +14,7 @@ from pathlib import Path
 from archive.db import open_db
 from replay.boamp import BoampDataset, load_records
 from replay.server import ReplayServer
+from replay.ted import TedDataset, load_corpus
 from watch import config as watch_config
 from watch.pipeline import run_once
 from watch.stats import collect
@@ -23,13 +24,21 @@ CORPUS = watch_config.ROOT / "data" / "recorded"
 
 def run_demo(config_path: Path | None) -> int:
     records = load_records([CORPUS / "boamp"])
-    days = sorted(r["dateparution"] for r in records if r.get("dateparution"))
-    first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    ted_notices, ted_xml = load_corpus([CORPUS / "ted"])
+    days = [r["dateparution"] for r in records if r.get("dateparution")]
+    days += [str(n.get("publication-date") or n.get("PD"))[:10] for n in ted_notices]
+    first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
     with ReplayServer() as server:
-        url = BoampDataset(records).mount(server)
-        os.environ["WATCH_BOAMP_URL"] = url
+        os.environ["WATCH_BOAMP_URL"] = BoampDataset(records).mount(server)
+        os.environ["WATCH_TED_URL"] = TedDataset(ted_notices, ted_xml).mount(server)
+        # the recorded TED notices come from several countries and notice types: replay them all
+        os.environ["WATCH_TED_SCOPE"] = ""
+        os.environ["WATCH_TED_NOTICE_TYPES"] = ""
         config = watch_config.load(config_path)
-        print(f"Demo: replaying {len(records)} recorded BOAMP notices ({first} .. {last}) at {server.url}")
+        print(
+            f"Demo: replaying {len(records)} recorded BOAMP notices and {len(ted_notices)} TED notices "
+            f"({len(ted_xml)} with eForms XML), published {first} .. {last}, at {server.url}"
+        )
         results = run_once(config, from_date=first, until_date=last)
     db_path = config.resolve_path("archive.path")
     db = open_db(db_path)

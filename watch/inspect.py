@@ -1,6 +1,7 @@
 """`run_watch.py inspect`: the normalized notices of recorded source files, as JSON.
 
-Accepts BOAMP API responses ({"total_count", "results"}), JSON lists of records, and a single record.
+Accepts BOAMP API responses ({"total_count", "results"}), JSON lists of BOAMP records or a single record,
+TED Search API responses ({"notices": [...]}) or lists of TED search results, and eForms XML notices.
 """
 
 from __future__ import annotations
@@ -9,35 +10,57 @@ import json
 from pathlib import Path
 from typing import Any
 
-from notices.boamp import RecordError, parse_record
+from notices import boamp, eforms, ted
+from notices.eforms_xml import tree_from_xml
+from notices.model import Notice
 
 
 class InspectError(ValueError):
     pass
 
 
-def records_of(path: Path) -> list[Any]:
+def _load_json(path: Path) -> Any:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InspectError(f"{path}: cannot read ({exc})") from exc
     except json.JSONDecodeError as exc:
         raise InspectError(f"{path}: not JSON ({exc.msg}, line {exc.lineno} column {exc.colno})") from exc
-    if isinstance(data, dict) and isinstance(data.get("results"), list):
-        return data["results"]
-    if isinstance(data, list):
-        return data
-    if isinstance(data, dict) and "idweb" in data:
-        return [data]
-    raise InspectError(f"{path}: not a BOAMP API response, record list or record")
+
+
+def _eforms_file(path: Path, raw: bool) -> list[dict[str, Any]]:
+    data = path.read_bytes()
+    try:
+        tree = tree_from_xml(data)
+    except ValueError as exc:
+        raise InspectError(f"{path}: {exc}") from exc
+    notice = eforms.fill(Notice(source="eforms", source_id=path.stem), tree)
+    notice.source_id = next(iter(notice.alt_ids), path.stem)  # the eForms notice UUID
+    notice.raw = data.decode("utf-8", errors="replace")
+    return [notice.to_dict(raw=raw)]
 
 
 def inspect_file(path: Path, *, raw: bool = False) -> list[dict[str, Any]]:
+    if path.suffix.lower() == ".xml":
+        return _eforms_file(path, raw)
+    data = _load_json(path)
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        items, parse, id_field = data["results"], boamp.parse_record, "idweb"
+    elif isinstance(data, dict) and isinstance(data.get("notices"), list):
+        items, parse, id_field = data["notices"], ted.parse_search_notice, "publication-number"
+    elif isinstance(data, dict) and "idweb" in data:
+        items, parse, id_field = [data], boamp.parse_record, "idweb"
+    elif isinstance(data, list) and all(isinstance(x, dict) for x in data):
+        is_boamp = any("idweb" in x for x in data)
+        items = data
+        parse, id_field = (boamp.parse_record, "idweb") if is_boamp else (ted.parse_search_notice, "publication-number")
+    else:
+        raise InspectError(f"{path}: not a BOAMP or TED API response, a record list, or an eForms XML notice")
     out = []
-    for i, record in enumerate(records_of(path)):
+    for i, item in enumerate(items):
         try:
-            out.append(parse_record(record).to_dict(raw=raw))
-        except RecordError as exc:
-            rid = record.get("idweb") if isinstance(record, dict) else None
-            out.append({"source": "boamp", "source_id": rid, "error": f"record {i}: {exc}"})
+            out.append(parse(item).to_dict(raw=raw))
+        except ValueError as exc:
+            rid = item.get(id_field) if isinstance(item, dict) else None
+            out.append({"source_id": rid, "error": f"record {i}: {exc}"})
     return out

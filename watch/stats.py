@@ -27,6 +27,7 @@ def collect(db: sqlite_utils.Database, days: int = 14) -> dict[str, Any]:
                 [days],
             ).fetchall()
         ],
+        "procedures": dict(q("select state, count(*) from procedures group by state order by state").fetchall()),
         "quarantine": q("select count(*) from quarantine").fetchone()[0],
         "quarantine_latest": [
             {"source": s, "source_id": i, "error": e, "last_seen": t}
@@ -58,6 +59,10 @@ def render(stats: dict[str, Any]) -> str:
     lines.append("by publication day (latest first):")
     for row in stats["by_day"]:
         lines.append(f"  {row['published']}  {row['source']:<8} {row['count']:>8,}")
+    procedures = stats["procedures"]
+    lines.append(f"procedures (tenders, notices grouped across sources): {sum(procedures.values()):,}")
+    for state, count in procedures.items():
+        lines.append(f"  {state:<10} {count:>8,}")
     lines.append(f"quarantine: {stats['quarantine']:,} record(s)")
     for row in stats["quarantine_latest"]:
         lines.append(f"  {row['source']} {row['source_id'] or '?'}: {row['error']}")

@@ -99,7 +99,7 @@ class BoampSpider(WindowedSpider):
             part.total = total
             if total > API_CAP:
                 yield from self.split(part, total)
-                yield from self._done(part, 0)
+                yield from self.part_done(part, 0)
                 return
             pages = math.ceil(total / self.page_size)
             self.tracker.add_requests(part, max(0, pages - 1))
@@ -115,7 +115,7 @@ class BoampSpider(WindowedSpider):
                 total,
             )
         yield from self.items_from_records(records, parse_record, response.url, "idweb")
-        yield from self._done(part, len(records))
+        yield from self.part_done(part, len(records))
 
     def parse_export(self, response: Response, part: Part) -> Iterator[Any]:
         if self._api_error(response, part):
@@ -128,7 +128,7 @@ class BoampSpider(WindowedSpider):
                 self.fail(part, f"{response.url}: unreadable export")
             return
         yield from self.items_from_records(data, parse_record, response.url, "idweb")
-        yield from self._done(part, len(data))
+        yield from self.part_done(part, len(data))
 
     def split(self, part: Part, total: int) -> Iterator[scrapy.Request]:
         """A slice over the API cap: halve the dates, or split one day by famille, or export it."""
@@ -164,8 +164,3 @@ class BoampSpider(WindowedSpider):
         self.tracker.split(part, children, by_date=by_date)
         for child in children:
             yield from self.start_part(child)
-
-    def _done(self, part: Part, records: int) -> Iterator[Any]:
-        for done in self.tracker.done(part, records):
-            self.window_done_log(done)
-            yield done

@@ -116,9 +116,25 @@ def test_inspect_raw_and_bad_file(watch: Watch, tmp_path) -> None:
     assert proc.returncode == 2 and "bad.json: not JSON" in proc.stderr
 
 
+def test_inspect_eforms_xml_and_ted_search_responses(watch: Watch) -> None:
+    ted = BOAMP_FIXTURES.parent / "ted"
+    proc = watch.run("inspect", str(ted / "pin-cfc-social_24.xml"), str(ted / "cn_24_maximal.xml"))
+    assert proc.returncode == 0, proc.stderr
+    pin, cn = json.loads(proc.stdout)
+    assert pin["source_id"] == "b9bcefc5-2065-4884-a723-c9d39c5c640f"
+    assert {"signal": "reserved_procurement", "value": "res-ws", "where": "lot EBA BT-71"} in pin["social"]
+    assert {s["value"] for s in cn["social"] if s["signal"] in ("reserved_procurement", "reserved_execution")} == {
+        "res-pub-ser",
+        "yes",
+    }
+    assert cn["buyer"]["name"] == "Financial Adinistration for ..."
+    proc = watch.run("inspect", str(ted / "mattahr_ha-edp-radar__real_notices.EXCERPT.json"))
+    assert [n["source_id"] for n in json.loads(proc.stdout)][:2] == ["626028-2026", "626146-2026"]
+
+
 def test_stats_after_a_crawl(replay: ReplayServer, watch: Watch) -> None:
     serve_boamp(replay, watch, all_boamp_records())
-    assert watch.run("crawl", "--from", "2006-01-01", "--until", "2026-09-30").returncode == 0
+    assert watch.run("crawl", "boamp", "--from", "2006-01-01", "--until", "2026-09-30").returncode == 0
     proc = watch.run("stats")
     assert proc.returncode == 0
     assert "notices: 27" in proc.stdout and "boamp" in proc.stdout and "quarantine: 0" in proc.stdout
@@ -127,7 +143,7 @@ def test_stats_after_a_crawl(replay: ReplayServer, watch: Watch) -> None:
     assert {"published": "2026-09-03", "source": "boamp", "count": 1} in stats["by_day"]
 
 
-@pytest.mark.parametrize("command", ["crawl", "once", "serve", "inspect", "stats", "demo"])
+@pytest.mark.parametrize("command", ["crawl", "once", "link", "serve", "inspect", "stats", "demo"])
 def test_every_command_has_help(watch: Watch, command: str) -> None:
     proc = watch.run(command, "--help")
     assert proc.returncode == 0 and "--config" in proc.stdout
