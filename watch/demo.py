@@ -48,8 +48,12 @@ def run_demo(config_path: Path | None) -> int:
     print("What the demo did:")
     for result in results:
         print(f"  {result.summary()}")
-    kinds = ", ".join(f"{r['count']} {r['kind']}/{r['status']}" for r in stats["by_kind"])
-    print(f"  archive: {stats['notices']} notices ({kinds}); quarantine: {stats['quarantine']}")
+    for source, count in stats["by_source"].items():
+        kinds = ", ".join(f"{r['count']} {r['kind']}/{r['status']}" for r in stats["by_kind"] if r["source"] == source)
+        print(f"  archive: {count} {source} notices ({kinds})")
+    states = ", ".join(f"{n} {state}" for state, n in stats["procedures"].items())
+    print(f"  procedures (one per tender, across sources): {sum(stats['procedures'].values())} ({states})")
+    print(f"  quarantine: {stats['quarantine']} record(s)")
     print()
     print("Where the results are:")
     print(f"  archive   {db_path}")
