@@ -59,7 +59,6 @@ FIELDS = [
     "term-performance-lot",
     "change-reason-code",
     "change-notice-version-identifier",
-    "previous-notice-id-proc",
     "winner-name",
     "winner-identifier",
     "links",

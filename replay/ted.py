@@ -113,9 +113,16 @@ def _token(query: str, offset: int) -> str:
 
 
 class TedDataset:
-    def __init__(self, notices: list[dict[str, Any]], xml: dict[str, bytes] | None = None):
+    def __init__(
+        self,
+        notices: list[dict[str, Any]],
+        xml: dict[str, bytes] | None = None,
+        *,
+        known_fields: set[str] | None = None,
+    ):
         self.notices = notices
         self.xml = xml or {}
+        self.known_fields = known_fields  # the API's field enum: other names are refused, as live
         self.timeouts = 0  # the next N searches answer timedOut: true
         self.base = ""
         self._select = lru_cache(maxsize=64)(self._select_uncached)
@@ -145,6 +152,10 @@ class TedDataset:
         query, fields = body.get("query"), body.get("fields")
         if not query or not fields:
             return _error(400, "BAD_REQUEST", "query and fields are required")
+        if self.known_fields is not None:
+            unknown_fields = [f for f in fields if f not in self.known_fields]
+            if unknown_fields:
+                return _error(400, "BAD_REQUEST", f"unknown field {unknown_fields[0]!r}")
         limit = int(body.get("limit", 10))
         if limit > 250:
             return _error(400, "SEARCH_EXCEEDS_MAX_LIMIT", "limit must be at most 250")

@@ -115,7 +115,8 @@ def ted_corpus() -> tuple[list[dict[str, Any]], dict[str, bytes]]:
 def serve_ted(server: ReplayServer, watch: Watch, notices: list[dict[str, Any]], xml: dict[str, bytes]) -> Any:
     from replay.ted import TedDataset
 
-    dataset = TedDataset(notices, xml)
+    enum = set((FIXTURES / "ted" / "search-api-v3-fields-enum.txt").read_text().split())
+    dataset = TedDataset(notices, xml, known_fields=enum)
     watch.env["WATCH_TED_URL"] = dataset.mount(server)
     watch.env["WATCH_TED_SCOPE"] = ""  # the recorded notices come from several countries
     watch.env["WATCH_TED_NOTICE_TYPES"] = ""

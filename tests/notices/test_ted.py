@@ -58,3 +58,19 @@ def test_minimal_record_from_the_legacy_envelope() -> None:
     n = parse_search_notice(env["notices"][0])
     assert n.source_id == "67623-2022"
     assert n.published == date(2022, 2, 7)  # "2022-02-06T23:00:00Z" is the 7th in Brussels and Paris
+
+
+def test_every_requested_field_is_in_the_api_enum() -> None:
+    """Unknown field names make the live API answer 400; the social fields are asked by their real names."""
+    from notices.ted import FIELDS
+
+    enum = set((FIXTURES / "ted" / "search-api-v3-fields-enum.txt").read_text().split())
+    assert [f for f in FIELDS if f not in enum] == []
+    assert {
+        "reserved-procurement-lot",
+        "reserved-execution-lot",
+        "strategic-procurement-lot",
+        "social-objective-lot",
+        "term-performance-lot",
+    } <= set(FIELDS)
+    assert 250 * len(FIELDS) <= 10_000
