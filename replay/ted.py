@@ -89,13 +89,15 @@ def load_corpus(paths: Iterable[str | Path]) -> tuple[list[dict[str, Any]], dict
     for path in paths:
         p = Path(path)
         files = sorted(p.iterdir()) if p.is_dir() else [p]
-        for i, f in enumerate(files):
+        xml_files = 0
+        for f in files:
             if f.suffix == ".json":
                 data = json.loads(f.read_text(encoding="utf-8"))
                 notices.extend(data["notices"] if isinstance(data, dict) else data)
             elif f.suffix == ".xml":
                 body = f.read_bytes()
-                record = search_record_from_eforms(body, 900001 + i)
+                xml_files += 1
+                record = search_record_from_eforms(body, 900000 + xml_files)
                 notices.append(record)
                 xml[record["publication-number"]] = body
     seen: set[str] = set()
