@@ -153,9 +153,34 @@ def _m002_alt_ids_and_procedures(db: sqlite_utils.Database) -> None:
     db["procedure_notices"].create_index(["procedure_id"])
 
 
+def _m003_classifications(db: sqlite_utils.Database) -> None:
+    db["classifications"].create(
+        {
+            "source": str,
+            "source_id": str,
+            "taxonomy_version": str,
+            "themes": str,  # JSON list of {code, score, evidence}
+            "social": str,  # JSON {reserved_contract, insertion_clause, social_criterion}
+            "event": str,  # JSON {name, evidence} or null
+            "reserved_contract": int,
+            "insertion_clause": int,
+            "social_criterion": int,
+            "event_name": str,
+            "classified_at": str,
+        },
+        pk=("source", "source_id"),
+    )
+    db["classifications"].create_index(["classified_at"])
+    db["notice_themes"].create(
+        {"source": str, "source_id": str, "theme": str, "score": float}, pk=("source", "source_id", "theme")
+    )
+    db["notice_themes"].create_index(["theme"])
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
     ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
+    ("003_classifications", _m003_classifications),
 ]
 
 

@@ -1,0 +1,26 @@
+"""The theme classifier, the social flags and event relevance (see engine.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from classify.engine import Classifier
+    from watch.config import Config
+
+
+def from_config(config: Config) -> Classifier:
+    """The classifier an operator configured: taxonomy file and event from config.yaml."""
+    from classify.engine import Classifier
+    from classify.event import EventConfig
+    from classify.taxonomy import load
+
+    event = None
+    if config["event.name"].strip():
+        event = EventConfig(
+            name=config["event.name"],
+            buyers=config["event.buyers"],
+            host_buyers=config["event.host_buyers"],
+            phrases=config["event.phrases"],
+        )
+    return Classifier(load(config.resolve_path("classify.taxonomy")), event)

@@ -54,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="the whole watch once: crawl, then every later stage",
         description="Crawl every enabled source from its watermark, then run the later stages.",
     )
+    p = sub.add_parser(
+        "classify",
+        parents=[common],
+        help="themes, social flags and event relevance, with evidence",
+        description="Classify what is new or changed in the archive (--all: everything, e.g. after the taxonomy "
+        "changed), or, with --jsonl, notices from a JSON-lines file: one object per line with id, title and "
+        "optionally description, buyer, cpv (list), descriptors (BOAMP labels), descriptor_codes.",
+    )
+    p.add_argument("--all", action="store_true", help="re-classify every archived notice")
+    p.add_argument("--jsonl", type=Path, metavar="IN", help="classify this JSON-lines file instead of the archive")
+    p.add_argument("--out", type=Path, metavar="OUT", help="with --jsonl: write here (default: standard output)")
     sub.add_parser(
         "link",
         parents=[common],
@@ -77,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--raw", action="store_true", help="include each notice's raw source record")
+    p.add_argument("--no-classify", action="store_true", help="leave out themes, social flags and event")
     p = sub.add_parser(
         "stats",
         parents=[common],
@@ -106,12 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(config["logging.level"], config.resolve_path("logging.file") if log_file else None)
 
     if args.command == "inspect":
+        from classify import from_config
         from watch.inspect import InspectError, inspect_file
 
+        classifier = None if args.no_classify else from_config(config)
         out = []
         for path in args.files:
             try:
-                out.extend(inspect_file(path, raw=args.raw))
+                out.extend(inspect_file(path, raw=args.raw, classifier=classifier))
             except InspectError as exc:
                 print(f"inspect: {exc}", file=sys.stderr)
                 return 2
@@ -143,6 +157,22 @@ def main(argv: list[str] | None = None) -> int:
             for s in (args.sources or enabled_sources(config))
         ]
         return _exit_code(results)
+
+    if args.command == "classify":
+        from classify.taxonomy import TaxonomyError
+
+        try:
+            if args.jsonl:
+                from watch.classify_jsonl import classify_jsonl
+
+                return classify_jsonl(config, args.jsonl, args.out)
+            from watch.pipeline import classify
+
+            classify(config, all_notices=args.all)
+            return 0
+        except TaxonomyError as exc:
+            print(f"taxonomy error: {exc}", file=sys.stderr)
+            return 2
 
     if args.command == "link":
         from watch.pipeline import link

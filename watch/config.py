@@ -126,6 +126,53 @@ SCHEMA: dict[str, Any] = {
             "delay": Setting(float, 0.1, lambda v: None if v >= 0 else "expected 0 or more seconds"),
         },
     },
+    "classify": {
+        "taxonomy": Setting(str, "classify/taxonomy.yaml", doc="the themes as data (phrases, CPV, descriptors)"),
+    },
+    "event": {
+        "name": Setting(str, "Paris 2024", doc="the event notices are checked against; empty name: none"),
+        "buyers": Setting(
+            list,
+            [
+                "SOLIDEO",
+                "Société de livraison des ouvrages olympiques",
+                "Comité d'organisation des jeux olympiques",
+                "Paris 2024",
+                "COJOP",
+            ],
+            _codes,
+            "buyers whose every notice is tied to the event",
+        ),
+        "host_buyers": Setting(
+            list,
+            ["Ville de Paris", "Métropole du Grand Paris", "Seine-Saint-Denis", "Plaine Commune"],
+            _codes,
+            "buyers named as context when a notice is tied to the event by its words",
+        ),
+        "phrases": Setting(
+            list,
+            [
+                "jeux olympiques",
+                "jeux olympiques et paralympiques",
+                "jeux paralympiques",
+                "JOP 2024",
+                "JOP",
+                "JOPP",
+                "Paris 2024",
+                "village des athlètes",
+                "village olympique",
+                "village des médias",
+                "site olympique",
+                "sites olympiques",
+                "centre aquatique olympique",
+                "olympiade",
+                "olympic games",
+                "paralympic games",
+            ],
+            _codes,
+            "words tying a notice to the event",
+        ),
+    },
     "crawl": {
         "user_agent": Setting(
             str, "ess-tender-watch/0.1 (+https://github.com/ess-tender-watch; contact: watch@example.org)"

@@ -53,6 +53,22 @@ def run_demo(config_path: Path | None) -> int:
         print(f"  archive: {count} {source} notices ({kinds})")
     states = ", ".join(f"{n} {state}" for state, n in stats["procedures"].items())
     print(f"  procedures (one per tender, across sources): {sum(stats['procedures'].values())} ({states})")
+    db = open_db(db_path)
+    themes = ", ".join(
+        f"{n} {t}"
+        for t, n in db.execute(
+            "select theme, count(*) from notice_themes group by theme order by count(*) desc, theme"
+        ).fetchall()
+    )
+    flags = db.execute(
+        "select count(*), sum(reserved_contract), sum(insertion_clause), sum(social_criterion) from classifications"
+    ).fetchone()
+    db.close()
+    print(f"  classified: {flags[0]} notices; themes: {themes or 'none'}")
+    print(
+        f"  social flags: {flags[1] or 0} reserved contracts, {flags[2] or 0} insertion clauses, "
+        f"{flags[3] or 0} social criteria"
+    )
     print(f"  quarantine: {stats['quarantine']} record(s)")
     print()
     print("Where the results are:")

@@ -28,7 +28,17 @@ def _load_json(path: Path) -> Any:
         raise InspectError(f"{path}: not JSON ({exc.msg}, line {exc.lineno} column {exc.colno})") from exc
 
 
-def _eforms_file(path: Path, raw: bool) -> list[dict[str, Any]]:
+def _out(notice: Notice, raw: bool, classifier: Any) -> dict[str, Any]:
+    d = notice.to_dict(raw=raw)
+    if classifier is not None:
+        from classify.engine import ClassifyInput
+
+        result = classifier.classify(ClassifyInput.from_notice(notice))
+        d["classification"] = {k: result[k] for k in ("themes", "social", "event")}
+    return d
+
+
+def _eforms_file(path: Path, raw: bool, classifier: Any) -> list[dict[str, Any]]:
     data = path.read_bytes()
     try:
         tree = tree_from_xml(data)
@@ -37,12 +47,13 @@ def _eforms_file(path: Path, raw: bool) -> list[dict[str, Any]]:
     notice = eforms.fill(Notice(source="eforms", source_id=path.stem), tree)
     notice.source_id = next(iter(notice.alt_ids), path.stem)  # the eForms notice UUID
     notice.raw = data.decode("utf-8", errors="replace")
-    return [notice.to_dict(raw=raw)]
+    return [_out(notice, raw, classifier)]
 
 
-def inspect_file(path: Path, *, raw: bool = False) -> list[dict[str, Any]]:
+def inspect_file(path: Path, *, raw: bool = False, classifier: Any = None) -> list[dict[str, Any]]:
+    """Normalized notices of a file; with a classifier, each with its themes, flags and event."""
     if path.suffix.lower() == ".xml":
-        return _eforms_file(path, raw)
+        return _eforms_file(path, raw, classifier)
     data = _load_json(path)
     if isinstance(data, dict) and isinstance(data.get("results"), list):
         items, parse, id_field = data["results"], boamp.parse_record, "idweb"
@@ -59,7 +70,7 @@ def inspect_file(path: Path, *, raw: bool = False) -> list[dict[str, Any]]:
     out = []
     for i, item in enumerate(items):
         try:
-            out.append(parse(item).to_dict(raw=raw))
+            out.append(_out(parse(item), raw, classifier))
         except ValueError as exc:
             rid = item.get(id_field) if isinstance(item, dict) else None
             out.append({"source_id": rid, "error": f"record {i}: {exc}"})

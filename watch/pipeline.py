@@ -1,6 +1,6 @@
 """The whole watch once: crawl every enabled source, then every later stage that exists.
 
-Data flows one way: spiders -> archive -> procedures -> (classify -> alerts / newsletter, later stages).
+Data flows one way: spiders -> archive -> procedures -> classify -> (alerts / newsletter, later stages).
 """
 
 from __future__ import annotations
@@ -28,7 +28,31 @@ def link(config: Config) -> dict[str, int]:
     return counts
 
 
+def classify(config: Config, *, all_notices: bool = False) -> dict[str, int]:
+    """Classify what is new or changed in the archive (everything with all_notices)."""
+    from classify import from_config
+    from classify.archive_run import classify_archive
+
+    classifier = from_config(config)
+    db = open_db(config.resolve_path("archive.path"))
+    try:
+        counts = classify_archive(db, classifier, all_notices=all_notices)
+    finally:
+        db.close()
+    logger.info(
+        "classify: %s notices classified (%s with a theme, %s reserved, %s with an insertion clause, %s tied to %s)",
+        counts["classified"],
+        counts["with_theme"],
+        counts["reserved_contract"],
+        counts["insertion_clause"],
+        counts["event"],
+        config["event.name"] or "no event",
+    )
+    return counts
+
+
 def run_once(config: Config, *, from_date: date | None = None, until_date: date | None = None) -> list[CrawlResult]:
     results = [run_crawl(config, s, from_date=from_date, until_date=until_date) for s in enabled_sources(config)]
     link(config)
+    classify(config)
     return results

@@ -1,0 +1,126 @@
+"""The classifier: themes, social flags and event relevance of one notice, with evidence.
+
+Input is a small document (ClassifyInput) that both the archive rows and the JSON-lines interface fill,
+so the classifier measured on analysts' files is the one that classifies the archive.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from classify.event import EventConfig, EventDetector
+from classify.flags import FlagDetector
+from classify.taxonomy import Taxonomy
+from classify.taxonomy import load as load_taxonomy
+from classify.themes import ThemeScorer
+
+KNOWN_WORDS = Path(__file__).resolve().parent / "known_words.txt"
+
+
+@dataclass
+class ClassifyInput:
+    id: str
+    title: str | None = None
+    description: str | None = None
+    notes: str | None = None
+    lots: list[str] = field(default_factory=list)
+    buyer: str | None = None
+    cpv: list[str] = field(default_factory=list)
+    descriptor_codes: list[str] = field(default_factory=list)
+    descriptor_labels: list[str] = field(default_factory=list)
+    signals: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> ClassifyInput:
+        """The JSON-lines interface: id, title, description?, buyer?, cpv?, descriptors?, descriptor_codes?"""
+        if not isinstance(obj, dict) or "id" not in obj:
+            raise ValueError("each line must be an object with an id")
+
+        def strings(key: str) -> list[str]:
+            value = obj.get(key) or []
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list):
+                raise ValueError(f"{key} must be a list")
+            return [str(x) for x in value if x not in (None, "")]
+
+        return cls(
+            id=str(obj["id"]),
+            title=obj.get("title"),
+            description=obj.get("description"),
+            buyer=obj.get("buyer"),
+            cpv=strings("cpv"),
+            descriptor_codes=strings("descriptor_codes"),
+            descriptor_labels=strings("descriptors"),
+        )
+
+    @classmethod
+    def from_notice(cls, notice: Any) -> ClassifyInput:
+        """A normalized notice (notices.model.Notice)."""
+        d = notice.to_dict()
+        return cls(
+            id=f"{notice.source}:{notice.source_id}",
+            title=notice.title,
+            description=notice.description,
+            notes=notice.notes,
+            lots=[t for lot in d["lots"] for t in (lot.get("title"), lot.get("description")) if t],
+            buyer=notice.buyer.name,
+            cpv=list(notice.cpv),
+            descriptor_codes=[x.code for x in notice.descriptors],
+            descriptor_labels=[x.label for x in notice.descriptors if x.label],
+            signals=d["social"],
+        )
+
+    @classmethod
+    def from_notice_row(cls, row: dict[str, Any]) -> ClassifyInput:
+        """An archive `notices` row."""
+        lots = json.loads(row.get("lots") or "[]")
+        descriptors = json.loads(row.get("descriptors") or "[]")
+        return cls(
+            id=f"{row['source']}:{row['source_id']}",
+            title=row.get("title"),
+            description=row.get("description"),
+            notes=row.get("notes"),
+            lots=[t for lot in lots for t in (lot.get("title"), lot.get("description")) if t],
+            buyer=row.get("buyer_name"),
+            cpv=json.loads(row.get("cpv") or "[]"),
+            descriptor_codes=[d["code"] for d in descriptors if d.get("code")],
+            descriptor_labels=[d["label"] for d in descriptors if d.get("label")],
+            signals=json.loads(row.get("social") or "[]"),
+        )
+
+
+def load_known_words(path: Path = KNOWN_WORDS) -> frozenset[str]:
+    if not path.exists():
+        return frozenset()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+class Classifier:
+    def __init__(self, taxonomy: Taxonomy | None = None, event: EventConfig | None = None):
+        self.taxonomy = taxonomy or load_taxonomy()
+        self.themes = ThemeScorer(self.taxonomy, load_known_words())
+        self.flags = FlagDetector()
+        self.event = EventDetector(event)
+
+    @property
+    def version(self) -> str:
+        return self.taxonomy.version
+
+    def classify(self, doc: ClassifyInput) -> dict[str, Any]:
+        theme_texts = {
+            "title": [doc.title] if doc.title else [],
+            "lots": doc.lots,
+            "description": [doc.description] if doc.description else [],
+        }
+        themes = self.themes.score(theme_texts, doc.cpv, doc.descriptor_codes, doc.descriptor_labels)
+        flag_texts = {k: list(v) for k, v in theme_texts.items()}
+        if doc.notes:
+            flag_texts["notes"] = [doc.notes]
+        social = self.flags.detect(flag_texts, doc.signals)
+        event = self.event.detect(doc.buyer, theme_texts)
+        return {"id": doc.id, "themes": [t.to_dict() for t in themes], "social": social, "event": event}

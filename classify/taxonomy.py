@@ -1,0 +1,188 @@
+"""The theme taxonomy: loaded from YAML (classify/taxonomy.yaml by default) and validated.
+
+Validation names the file and the entry: an unknown theme code, a malformed CPV prefix, an empty phrase,
+an unknown key or a bad weight stops loading with e.g.
+`classify/taxonomy.yaml: themes[3] (usages_ephemeres).cpv[2]: CPV prefix '7995x' must be 2 to 8 digits`.
+The version tag combines the file's `version` with a hash of its content, so a change without a version
+bump still tells `classify` that stored classifications are stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from classify.text import phrase_key
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "taxonomy.yaml"
+
+# The ten themes of the specification (THEMES.md); codes are part of the JSON-lines interface.
+THEME_CODES = (
+    "insertion_emploi",
+    "dechets_chantier",
+    "mobilite_verte",
+    "usages_ephemeres",
+    "efficacite_energetique",
+    "agriculture_proximite",
+    "restauration_solidaire",
+    "accessibilite_handicap",
+    "tourisme_solidaire",
+    "surete_equipements",
+)
+_CPV = re.compile(r"^\d{2,8}$")
+
+
+class TaxonomyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+    key: tuple[str, ...]
+    weight: float = 1.0
+    unless: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class CodeRule:
+    code: str
+    weight: float
+    label: str | None = None
+
+
+@dataclass
+class Theme:
+    code: str
+    label: str
+    phrases: list[Phrase]
+    exclude: list[Phrase]
+    cpv: list[CodeRule]
+    descriptors: list[CodeRule]
+
+
+@dataclass
+class Taxonomy:
+    version: str
+    threshold: float
+    fields: dict[str, float]
+    fuzzy_min_length: int
+    fuzzy_weight: float
+    themes: list[Theme] = field(default_factory=list)
+    exclude_all: list[Phrase] = field(default_factory=list)
+    path: str = ""
+
+
+def _err(file: str, where: str, msg: str) -> TaxonomyError:
+    return TaxonomyError(f"{file}: {where}: {msg}")
+
+
+def _weight(value: Any, file: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 5:
+        raise _err(file, where, f"weight must be a number in (0, 5], got {value!r}")
+    return float(value)
+
+
+def _phrase(entry: Any, file: str, where: str) -> Phrase:
+    if isinstance(entry, str):
+        entry = {"phrase": entry}
+    if not isinstance(entry, dict):
+        raise _err(file, where, f"expected a phrase or a mapping, got {type(entry).__name__}")
+    unknown = set(entry) - {"phrase", "weight", "unless"}
+    if unknown:
+        raise _err(file, where, f"unknown key {sorted(unknown)[0]!r} (expected phrase, weight, unless)")
+    text = entry.get("phrase")
+    if not isinstance(text, str) or not text.strip():
+        raise _err(file, where, "empty phrase")
+    key = phrase_key(text)
+    if not key:
+        raise _err(file, where, f"phrase {text!r} has no content word")
+    unless = entry.get("unless") or []
+    if not isinstance(unless, list) or not all(isinstance(u, str) and phrase_key(u) for u in unless):
+        raise _err(file, where, f"unless must be a list of words, got {unless!r}")
+    weight = _weight(entry.get("weight", 1.0), file, where)
+    return Phrase(text.strip(), key, weight, tuple(phrase_key(u) for u in unless))
+
+
+def _codes(entries: Any, file: str, where: str, kind: str) -> list[CodeRule]:
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise _err(file, where, f"{kind} must be a list")
+    out = []
+    for i, entry in enumerate(entries):
+        at = f"{where}[{i}]"
+        if not isinstance(entry, dict):
+            raise _err(file, at, f"expected a mapping, got {entry!r}")
+        if kind == "cpv":
+            prefix = str(entry.get("prefix", ""))
+            if not _CPV.match(prefix):
+                raise _err(file, at, f"CPV prefix {prefix!r} must be 2 to 8 digits")
+            out.append(CodeRule(prefix, _weight(entry.get("weight", 1.0), file, at)))
+        else:
+            code = str(entry.get("code", "")).strip()
+            if not code.isdigit():
+                raise _err(file, at, f"descriptor code {code!r} must be a BOAMP thesaurus number")
+            out.append(CodeRule(code, _weight(entry.get("weight", 1.0), file, at), entry.get("label")))
+    return out
+
+
+def load(path: str | Path | None = None) -> Taxonomy:
+    path = Path(path or DEFAULT_PATH)
+    file = str(path)
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(raw_text)
+    except OSError as exc:
+        raise TaxonomyError(f"{file}: cannot read ({exc})") from exc
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"{file}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{file}: expected a mapping at the top level")
+    fields = data.get("fields") or {}
+    if not isinstance(fields, dict) or set(fields) - {"title", "lots", "description"}:
+        raise _err(file, "fields", "expected weights for title, lots, description")
+    fuzzy = data.get("fuzzy") or {}
+    tax = Taxonomy(
+        version=f"{data.get('version', '0')}+{hashlib.sha1(raw_text.encode()).hexdigest()[:8]}",
+        threshold=_weight(data.get("threshold", 1.0), file, "threshold"),
+        fields={k: _weight(v, file, f"fields.{k}") for k, v in fields.items()},
+        fuzzy_min_length=int(fuzzy.get("min_length", 6)),
+        fuzzy_weight=_weight(fuzzy.get("weight", 0.8), file, "fuzzy.weight"),
+        path=file,
+    )
+    unknown = set(data) - {"version", "threshold", "fields", "fuzzy", "themes", "exclude_all"}
+    if unknown:
+        raise _err(file, sorted(unknown)[0], "unknown key")
+    tax.exclude_all = [_phrase(p, file, f"exclude_all[{j}]") for j, p in enumerate(data.get("exclude_all") or [])]
+    seen = set()
+    for i, entry in enumerate(data.get("themes") or []):
+        code = entry.get("code") if isinstance(entry, dict) else None
+        where = f"themes[{i}] ({code})"
+        if code not in THEME_CODES:
+            raise _err(file, f"themes[{i}]", f"unknown theme code {code!r} (expected one of {', '.join(THEME_CODES)})")
+        if code in seen:
+            raise _err(file, where, "theme defined twice")
+        seen.add(code)
+        unknown = set(entry) - {"code", "label", "phrases", "exclude", "cpv", "descriptors"}
+        if unknown:
+            raise _err(file, where, f"unknown key {sorted(unknown)[0]!r}")
+        phrases = entry.get("phrases") or []
+        if not phrases:
+            raise _err(file, where, "a theme needs phrases")
+        tax.themes.append(
+            Theme(
+                code=code,
+                label=str(entry.get("label") or code),
+                phrases=[_phrase(p, file, f"{where}.phrases[{j}]") for j, p in enumerate(phrases)],
+                exclude=[_phrase(p, file, f"{where}.exclude[{j}]") for j, p in enumerate(entry.get("exclude") or [])],
+                cpv=_codes(entry.get("cpv"), file, f"{where}.cpv", "cpv"),
+                descriptors=_codes(entry.get("descriptors"), file, f"{where}.descriptors", "descriptor"),
+            )
+        )
+    return tax
