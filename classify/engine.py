@@ -15,6 +15,7 @@ from classify.event import EventConfig, EventDetector
 from classify.flags import FlagDetector
 from classify.taxonomy import Taxonomy
 from classify.taxonomy import load as load_taxonomy
+from classify.text import Tokens
 from classify.themes import ThemeScorer
 
 KNOWN_WORDS = Path(__file__).resolve().parent / "known_words.txt"
@@ -117,10 +118,18 @@ class Classifier:
             "lots": doc.lots,
             "description": [doc.description] if doc.description else [],
         }
-        themes = self.themes.score(theme_texts, doc.cpv, doc.descriptor_codes, doc.descriptor_labels)
+        cache: dict[str, Tokens] = {}
+
+        def tokenize(text: str) -> Tokens:  # each text is read once for themes, flags and event
+            toks = cache.get(text)
+            if toks is None:
+                toks = cache[text] = Tokens(text)
+            return toks
+
+        themes = self.themes.score(theme_texts, doc.cpv, doc.descriptor_codes, doc.descriptor_labels, tokenize)
         flag_texts = {k: list(v) for k, v in theme_texts.items()}
         if doc.notes:
             flag_texts["notes"] = [doc.notes]
-        social = self.flags.detect(flag_texts, doc.signals)
-        event = self.event.detect(doc.buyer, theme_texts)
+        social = self.flags.detect(flag_texts, doc.signals, tokenize)
+        event = self.event.detect(doc.buyer, theme_texts, tokenize)
         return {"id": doc.id, "themes": [t.to_dict() for t in themes], "social": social, "event": event}

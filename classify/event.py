@@ -7,11 +7,12 @@ phrases ("village des athlètes", "JOP 2024"). Evidence says which buyer or phra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from classify.matcher import PhraseIndex
-from classify.text import phrase_key, tokens
+from classify.text import Tokens, phrase_key, tokens
 
 
 @dataclass
@@ -32,26 +33,23 @@ class EventDetector:
         self.phrases = PhraseIndex([(phrase_key(p), ("phrase", p)) for p in config.phrases if phrase_key(p)])
 
     @staticmethod
-    def _hits(index: PhraseIndex, field_name: str, text: str | None) -> list[dict[str, Any]]:
-        toks = tokens(text)
+    def _hits(index: PhraseIndex, field_name: str, toks: Tokens) -> list[dict[str, Any]]:
         return [
-            {
-                "field": field_name,
-                "kind": m.payload[0],
-                "phrase": m.payload[1],
-                "text": text[toks[m.start].start : toks[m.end - 1].end],
-            }  # type: ignore[index]
+            {"field": field_name, "kind": m.payload[0], "phrase": m.payload[1], "text": toks.span_text(m.start, m.end)}
             for m in index.find(toks, fuzzy=False)
         ]
 
-    def detect(self, buyer: str | None, texts: dict[str, list[str]]) -> dict[str, Any] | None:
+    def detect(
+        self, buyer: str | None, texts: dict[str, list[str]], tokenize: Callable[[str], Tokens] = tokens
+    ) -> dict[str, Any] | None:
         if self.config is None:
             return None
-        evidence = self._hits(self.buyers, "buyer", buyer)
+        buyer_tokens = tokenize(buyer or "")
+        evidence = self._hits(self.buyers, "buyer", buyer_tokens)
         for field_name, values in texts.items():
             for text in values:
-                evidence += self._hits(self.phrases, field_name, text)
+                evidence += self._hits(self.phrases, field_name, tokenize(text))
         if not evidence:
             return None
-        evidence += self._hits(self.hosts, "buyer", buyer)
+        evidence += self._hits(self.hosts, "buyer", buyer_tokens)
         return {"name": self.config.name, "evidence": evidence}

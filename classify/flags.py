@@ -13,11 +13,12 @@ count; "réservé aux ..." counts only when the beneficiaries are ESS or inclusi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from classify.matcher import PhraseIndex
-from classify.text import Token, phrase_key, tokens
+from classify.text import Tokens, phrase_key, tokens
 
 EA_ESAT, SIAE, ESS, UNSPECIFIED = "ea_esat", "siae", "ess", "unspecified"
 
@@ -160,13 +161,14 @@ def _entries() -> list[tuple[tuple[str, ...], _Entry]]:
 _INDEX = PhraseIndex(_entries())
 
 
-def _negated(text: str, toks: list[Token], start: int, end: int) -> bool:
+def _negated(toks: Tokens, start: int, end: int) -> bool:
     """A negation before the match in the same sentence, or "non"/"néant" right after it."""
+    keys = toks.keys
     for j in range(max(0, start - 6), start):
-        if toks[j].key in NEGATIONS and not _SENTENCE_END.search(text, toks[j].end, toks[start].start):
+        if keys[j] in NEGATIONS and not _SENTENCE_END.search(toks.gap(j, start)):
             return True
-    for j in range(end, min(len(toks), end + 2)):
-        if toks[j].key in AFTER_NEGATIONS and not _SENTENCE_END.search(text, toks[end - 1].end, toks[j].start):
+    for j in range(end, min(len(keys), end + 2)):
+        if keys[j] in AFTER_NEGATIONS and not _SENTENCE_END.search(toks.gap(end - 1, j)):
             return True
     return False
 
@@ -174,7 +176,9 @@ def _negated(text: str, toks: list[Token], start: int, end: int) -> bool:
 class FlagDetector:
     window = 15  # tokens around "réservé" in which the beneficiaries must be named
 
-    def detect(self, texts: dict[str, list[str]], signals: list[dict[str, Any]]) -> dict[str, Any]:
+    def detect(
+        self, texts: dict[str, list[str]], signals: list[dict[str, Any]], tokenize: Callable[[str], Tokens] = tokens
+    ) -> dict[str, Any]:
         flags: dict[str, dict[str, Any]] = {
             name: {"value": False, "evidence": []}
             for name in ("reserved_contract", "insertion_clause", "social_criterion")
@@ -209,7 +213,7 @@ class FlagDetector:
 
         for field_name, values in texts.items():
             for text in values:
-                self._text(field_name, text, add)
+                self._text(field_name, text, tokenize, add)
         for name, flag in flags.items():
             if name == "reserved_contract":
                 flag["kinds"] = kinds or ([UNSPECIFIED] if flag["value"] else [])
@@ -222,15 +226,15 @@ class FlagDetector:
             return [EA_ESAT]
         return [UNSPECIFIED]
 
-    def _text(self, field_name: str, text: str, add: Any) -> None:
+    def _text(self, field_name: str, text: str, tokenize: Callable[[str], Tokens], add: Any) -> None:
         if not text:
             return
-        toks = tokens(text)
-        matches = [m for m in _INDEX.find(toks, fuzzy=False) if not _negated(text, toks, m.start, m.end)]
+        toks = tokenize(text)
+        matches = [m for m in _INDEX.find(toks, fuzzy=False) if not _negated(toks, m.start, m.end)]
         reservations = [m for m in matches if m.payload.role == "reservation"]
         for m in matches:
             entry: _Entry = m.payload
-            span = text[toks[m.start].start : toks[m.end - 1].end]
+            span = toks.span_text(m.start, m.end)
             ev = {"source": "text", "field": field_name, "phrase": entry.text, "text": span}
             if entry.role == "reservation" and entry.text in SELF_SUFFICIENT:
                 near = [b for b in matches if b.payload.role == "beneficiary" and abs(b.start - m.start) <= self.window]
@@ -242,6 +246,8 @@ class FlagDetector:
                 add("insertion_clause", ev)
             elif entry.role == "criterion" and field_name in ("criteria", "notes", "description", "conditions"):
                 add("social_criterion", ev)
+        if "211" not in text and "rticle" not in text:  # cheap test before the legal-reference patterns
+            return
         for pattern, flag, kind in LEGAL:
             for found in pattern.finditer(text):
                 ev = {"source": "text", "field": field_name, "phrase": pattern.pattern, "text": found.group()}

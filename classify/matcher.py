@@ -4,8 +4,9 @@ Exact: every phrase is indexed by its first token; a text is scanned once and, a
 phrases starting with that token are compared (a dict lookup per token, not a regex per phrase).
 
 Fuzzy: a word that is not in the phrase vocabulary, not a known correctly spelled word, and long enough,
-is compared with the vocabulary's long words by Levenshtein distance (rapidfuzz, 1 edit, 2 from ten
-letters); the best neighbour replaces it and the text is matched again. Results are memoised per word,
+is compared with the vocabulary's long words by Levenshtein distance (rapidfuzz, one edit); the best
+neighbour replaces it and the text is matched again. A match through a corrected word counts only when
+the phrase anchors it (see `_plausible`). Results are memoised per word,
 so the cost is paid once per distinct word in the whole corpus, never phrase-by-document.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from classify.text import Token
+from classify.text import Tokens
 
 
 @dataclass(frozen=True)
@@ -38,31 +39,42 @@ class PhraseIndex:
         known_words: frozenset[str] = frozenset(),
         fuzzy_min_length: int = 6,
     ):
-        self.by_first: dict[str, list[tuple[tuple[str, ...], Any]]] = defaultdict(list)
+        by_first: dict[str, list[tuple[tuple[str, ...], int, Any]]] = defaultdict(list)
         vocab: set[str] = set()
         for key, payload in entries:
-            self.by_first[key[0]].append((key, payload))
+            by_first[key[0]].append((key, len(key), payload))
             vocab.update(key)
+        self.by_first = dict(by_first)  # a plain dict: membership tests must not insert
         self.vocab = frozenset(vocab)
         self.known = known_words | self.vocab
         self.min_length = fuzzy_min_length
         self._long_vocab = sorted(w for w in self.vocab if len(w) >= fuzzy_min_length - 1 and w.isalpha())
         self._corrections: dict[str, str | None] = {}
 
-    def _scan(self, keys: list[str], corrected: list[bool] | None) -> list[Match]:
+    def _scan(self, keys: list[str], corrected: list[bool] | None, originals: list[str] | None = None) -> list[Match]:
         found = []
         n = len(keys)
-        for i, key in enumerate(keys):
-            candidates = self.by_first.get(key)
-            if not candidates:
-                continue
-            for phrase, payload in candidates:
-                end = i + len(phrase)
-                if end <= n and (len(phrase) == 1 or tuple(keys[i:end]) == phrase):
-                    fuzzy = corrected is not None and any(corrected[i:end])
-                    if corrected is None or fuzzy:
-                        found.append(Match(i, end, payload, fuzzy))
+        by_first = self.by_first
+        for i in [i for i, key in enumerate(keys) if key in by_first]:
+            for phrase, length, payload in by_first[keys[i]]:
+                end = i + length
+                if length == 1 or (end <= n and tuple(keys[i:end]) == phrase):
+                    if corrected is None:
+                        found.append(Match(i, end, payload, False))
+                    elif any(corrected[i:end]) and self._plausible(phrase, corrected[i:end], originals[i:end]):  # type: ignore[index]
+                        found.append(Match(i, end, payload, True))
         return found
+
+    @staticmethod
+    def _plausible(phrase: tuple[str, ...], corrected: list[bool], originals: list[str]) -> bool:
+        """A fuzzy match counts when the corrected words are long (short French words are one letter apart
+        all the time: toiture and voiture, canton and cantine, traiter and traiteur) and the phrase anchors
+        it: another of its words matched exactly, or, for a one-word phrase, the word is very long."""
+        if any(c and len(w) < 8 for w, c in zip(originals, corrected, strict=True)):
+            return False
+        if len(phrase) > 1:
+            return not all(corrected)
+        return len(phrase[0]) >= 9
 
     def correction(self, word: str) -> str | None:
         """The vocabulary word a misspelt word most likely meant, or None."""
@@ -70,22 +82,22 @@ class PhraseIndex:
             return self._corrections[word]
         best = None
         if len(word) >= self.min_length and word.isalpha() and word not in self.known:
-            limit = 1 if len(word) < 10 else 2
-            hit = process.extractOne(word, self._long_vocab, scorer=Levenshtein.distance, score_cutoff=limit)
+            hit = process.extractOne(word, self._long_vocab, scorer=Levenshtein.distance, score_cutoff=1)
             if hit is not None:
                 best = hit[0]
         self._corrections[word] = best
         return best
 
-    def find(self, toks: list[Token], *, fuzzy: bool = True) -> list[Match]:
-        keys = [t.key for t in toks]
+    def find(self, toks: Tokens, *, fuzzy: bool = True) -> list[Match]:
+        keys = toks.keys
         matches = self._scan(keys, None)
         if fuzzy:
-            fixed = [self.correction(k) for k in keys]
+            known, shortest = self.known, self.min_length
+            fixed = [None if k in known or len(k) < shortest else self.correction(k) for k in keys]
             if any(fixed):
                 corrected = [f is not None for f in fixed]
                 keys2 = [f or k for f, k in zip(fixed, keys, strict=True)]
-                matches += self._scan(keys2, corrected)
+                matches += self._scan(keys2, corrected, keys)
         return matches
 
 

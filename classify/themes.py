@@ -10,12 +10,13 @@ counted: the phrase or code, the field, and the matched text as the notice wrote
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from classify.matcher import PhraseIndex, contains
 from classify.taxonomy import Phrase, Taxonomy
-from classify.text import tokens
+from classify.text import Tokens, tokens
 
 FIELDS = ("title", "lots", "description")
 
@@ -47,15 +48,14 @@ class ThemeScorer:
             for rule in theme.descriptors:
                 self.descriptor_by_code[rule.code].append((theme.code, rule.weight, rule.label))
                 if rule.label:
-                    key = tuple(t.key for t in tokens(rule.label))
+                    key = tuple(tokens(rule.label).keys)
                     self.descriptor_by_label[key].append((theme.code, rule.weight, rule.code))
 
-    def _text_evidence(self, field_name: str, text: str) -> dict[str, dict[str, Any]]:
+    def _text_evidence(self, field_name: str, toks: Tokens) -> dict[str, dict[str, Any]]:
         """Best evidence per theme in one text."""
-        toks = tokens(text)
-        if not toks:
+        if not toks.keys:
             return {}
-        keys = [t.key for t in toks]
+        keys = toks.keys
         excluded = set()
         best: dict[str, dict[str, Any]] = {}
         for m in self.index.find(toks):
@@ -68,19 +68,19 @@ class ThemeScorer:
                 continue
             weight = phrase.weight * (self.taxonomy.fuzzy_weight if m.fuzzy else 1.0)
             if code not in best or weight > best[code]["weight"]:
-                best[code] = self._evidence(field_name, text, toks, m.start, m.end, phrase, weight, m.fuzzy)
+                best[code] = self._evidence(field_name, toks, m.start, m.end, phrase, weight, m.fuzzy)
         if "*" in excluded:
             return {}
         return {code: ev for code, ev in best.items() if code not in excluded}
 
     @staticmethod
     def _evidence(
-        field_name: str, text: str, toks: list, start: int, end: int, phrase: Phrase, weight: float, fuzzy: bool
+        field_name: str, toks: Tokens, start: int, end: int, phrase: Phrase, weight: float, fuzzy: bool
     ) -> dict[str, Any]:
         return {
             "field": field_name,
             "phrase": phrase.text,
-            "text": text[toks[start].start : toks[end - 1].end],
+            "text": (toks, start, end),  # resolved to the notice's own words only for assigned themes
             "match": "fuzzy" if fuzzy else "exact",
             "weight": round(weight, 3),
         }
@@ -91,6 +91,7 @@ class ThemeScorer:
         cpv: list[str] = (),  # type: ignore[assignment]
         descriptor_codes: list[str] = (),  # type: ignore[assignment]
         descriptor_labels: list[str] = (),  # type: ignore[assignment]
+        tokenize: Callable[[str], Tokens] = tokens,
     ) -> list[ThemeResult]:
         scores: dict[str, float] = defaultdict(float)
         evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -98,7 +99,7 @@ class ThemeScorer:
             field_weight = self.taxonomy.fields.get(field_name, 0.0)
             best: dict[str, dict[str, Any]] = {}
             for text in texts.get(field_name) or ():
-                for code, ev in self._text_evidence(field_name, text).items():
+                for code, ev in self._text_evidence(field_name, tokenize(text)).items():
                     if code not in best or ev["weight"] > best[code]["weight"]:
                         best[code] = ev
             for code, ev in best.items():
@@ -116,7 +117,7 @@ class ThemeScorer:
                 if theme not in desc_best or weight > desc_best[theme]["weight"]:
                     desc_best[theme] = {"field": "descriptors", "code": str(code), "label": label, "weight": weight}
         for label in descriptor_labels:
-            key = tuple(t.key for t in tokens(label))
+            key = tuple(tokens(label).keys)
             for theme, weight, code in self.descriptor_by_label.get(key, ()):
                 if theme not in desc_best or weight > desc_best[theme]["weight"]:
                     desc_best[theme] = {"field": "descriptors", "code": code, "label": label, "weight": weight}
@@ -124,9 +125,12 @@ class ThemeScorer:
             for theme, ev in found.items():
                 scores[theme] += ev["weight"]
                 evidence[theme].append(ev)
-        results = [
-            ThemeResult(code, round(score, 3), sorted(evidence[code], key=lambda e: -e["weight"]))
-            for code, score in scores.items()
-            if score >= self.taxonomy.threshold - 1e-9
-        ]
+        results = []
+        for code, score in scores.items():
+            if score >= self.taxonomy.threshold - 1e-9:
+                for ev in evidence[code]:
+                    if isinstance(ev.get("text"), tuple):
+                        toks, start, end = ev["text"]
+                        ev["text"] = toks.span_text(start, end)
+                results.append(ThemeResult(code, round(score, 3), sorted(evidence[code], key=lambda e: -e["weight"])))
         return sorted(results, key=lambda r: (-r.score, r.code))
