@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import time
 from datetime import date, timedelta
 
@@ -73,8 +74,11 @@ def test_a_crawl_killed_midway_then_rerun_loses_and_doubles_nothing(replay: Repl
     proc = watch.popen("crawl", "boamp", "--from", "2026-02-02", "--until", "2026-02-04")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if watch.db_path.exists() and watch.count() >= 500:
-            break
+        try:
+            if watch.db_path.exists() and watch.count() >= 500:
+                break
+        except sqlite3.OperationalError:  # the crawl is still creating the archive
+            pass
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its scrapy child die mid-crawl
     proc.wait()
