@@ -1,0 +1,1 @@
+"""E-mail alerts for ESS structures: subscribers, matching, digests, delivery, unsubscribe and feedback."""

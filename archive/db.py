@@ -177,10 +177,72 @@ def _m003_classifications(db: sqlite_utils.Database) -> None:
     db["notice_themes"].create_index(["theme"])
 
 
+def _m004_alerts(db: sqlite_utils.Database) -> None:
+    db["notice_departements"].create(
+        {"source": str, "source_id": str, "departement": str}, pk=("source", "source_id", "departement")
+    )
+    db["notice_departements"].create_index(["departement"])
+    db.execute(
+        "insert or ignore into notice_departements (source, source_id, departement) "
+        "select n.source, n.source_id, d.value from notices n, json_each(n.departements) d"
+    )
+    db["subscribers"].create(
+        {
+            "id": int,
+            "name": str,
+            "emails": str,  # JSON list
+            "kind": str,  # EI, AI, ACI, ETTI, GEIQ, EA, ESAT, association, cooperative, other
+            "themes": str,  # JSON list of theme codes
+            "departements": str,  # JSON list
+            "regions": str,  # JSON list of INSEE region codes
+            "national": int,
+            "keywords": str,  # JSON list
+            "exclude_keywords": str,  # JSON list
+            "value_min": float,
+            "value_max": float,
+            "notice_kinds": str,  # JSON list: upcoming, open, awards
+            "frequency": str,  # each_run, daily, weekly
+            "active": int,
+            "created_at": str,
+            "last_digest_at": str,
+        },
+        pk="id",
+    )
+    db["subscribers"].create_index(["name"], unique=True)
+    db["sent_items"].create(
+        {"subscriber_id": int, "procedure_id": str, "signature": str, "outbox_id": int, "sent_at": str},
+        pk=("subscriber_id", "procedure_id"),
+    )
+    db["outbox"].create(
+        {
+            "id": int,
+            "subscriber_id": int,
+            "created_at": str,
+            "state": str,  # pending, sending, sent, failed
+            "attempts": int,
+            "message_id": str,
+            "subject": str,
+            "recipients": str,  # JSON list
+            "items": int,
+            "eml": str,  # the whole message, ready to send
+            "sent_at": str,
+            "last_error": str,
+        },
+        pk="id",
+    )
+    db["outbox"].create_index(["state"])
+    db["feedback"].create(
+        {"id": int, "subscriber_id": int, "procedure_id": str, "reason": str, "created_at": str}, pk="id"
+    )
+    db["unsubscribes"].create({"id": int, "subscriber_id": int, "how": str, "created_at": str}, pk="id")
+    db["settings"].create({"key": str, "value": str}, pk="key")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
     ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
     ("003_classifications", _m003_classifications),
+    ("004_alerts", _m004_alerts),
 ]
 
 

@@ -116,8 +116,22 @@ class Archive:
                 self.db["notices"].upsert_all(changed_rows, pk=("source", "source_id"), batch_size=200)
             if raw_rows:
                 self.db["raw_records"].upsert_all(raw_rows, pk=("source", "source_id"), batch_size=200)
+            self._index_departements(changed_rows)
             self._resolve_quarantine(list(rows))
         return counts
+
+    def _index_departements(self, rows: list[dict[str, Any]]) -> None:
+        """notice_departements: one row per notice and département, so alerts select by place with an index."""
+        if not rows:
+            return
+        self.db.conn.executemany(
+            "delete from notice_departements where source = ? and source_id = ?",
+            [(r["source"], r["source_id"]) for r in rows],
+        )
+        self.db.conn.executemany(
+            "insert or ignore into notice_departements (source, source_id, departement) values (?, ?, ?)",
+            [(r["source"], r["source_id"], d) for r in rows for d in json.loads(r["departements"])],
+        )
 
     def _existing_hashes(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
         found: dict[tuple[str, str], tuple[str, str]] = {}

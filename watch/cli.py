@@ -65,6 +65,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="re-classify every archived notice")
     p.add_argument("--jsonl", type=Path, metavar="IN", help="classify this JSON-lines file instead of the archive")
     p.add_argument("--out", type=Path, metavar="OUT", help="with --jsonl: write here (default: standard output)")
+    p = sub.add_parser(
+        "alerts",
+        parents=[common],
+        help="e-mail each subscriber the new and changed tenders that fit its profile",
+        description="Match new and changed tenders to the subscribers who are due, queue their digests in the "
+        "outbox, and deliver pending digests (SMTP if alerts.smtp_url / WATCH_SMTP_URL is set, else .eml files).",
+    )
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent; queue and send nothing")
+    p.add_argument("--as-of", type=_day, help="match as if today were this day (replays of recorded data)")
+    p = sub.add_parser(
+        "subscribers",
+        parents=[common],
+        help="manage the ESS structures that receive alerts",
+        description="add, list, show, remove, import (CSV) and export (CSV) subscribers.",
+    )
+    ssub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = ssub.add_parser("add", parents=[common], help="add or update a subscriber (by name)")
+    a.add_argument("--name", required=True)
+    a.add_argument("--email", action="append", required=True, dest="emails", help="repeat for several")
+    a.add_argument("--kind", default="other", help="EI, AI, ACI, ETTI, GEIQ, EA, ESAT, association, cooperative, other")
+    a.add_argument("--theme", action="append", default=[], dest="themes", help="theme code; repeat")
+    a.add_argument("--departement", action="append", default=[], dest="departements", help="repeat")
+    a.add_argument("--region", action="append", default=[], dest="regions", help="INSEE code or name; repeat")
+    a.add_argument("--national", action="store_true")
+    a.add_argument("--keyword", action="append", default=[], dest="keywords")
+    a.add_argument("--exclude", action="append", default=[], dest="exclude_keywords")
+    a.add_argument("--value-min", dest="value_min")
+    a.add_argument("--value-max", dest="value_max")
+    a.add_argument("--kinds", dest="notice_kinds", default="upcoming,open", help="upcoming, open, awards")
+    a.add_argument("--frequency", default="daily", help="each_run, daily, weekly")
+    ssub.add_parser("list", parents=[common], help="one line per subscriber")
+    sh = ssub.add_parser("show", parents=[common], help="a subscriber's profile and last digests")
+    sh.add_argument("ref", help="id or name")
+    rm = ssub.add_parser("remove", parents=[common], help="delete a subscriber")
+    rm.add_argument("ref", help="id or name")
+    im = ssub.add_parser("import", parents=[common], help="add or update subscribers from a CSV file")
+    im.add_argument("file", type=Path)
+    ssub.add_parser("export", parents=[common], help="all subscribers as CSV on standard output")
     sub.add_parser(
         "link",
         parents=[common],
@@ -173,6 +211,20 @@ def main(argv: list[str] | None = None) -> int:
         except TaxonomyError as exc:
             print(f"taxonomy error: {exc}", file=sys.stderr)
             return 2
+
+    if args.command == "alerts":
+        from datetime import UTC, datetime, time
+
+        from alerts.run import run_alerts
+
+        now = datetime.combine(args.as_of, time(12), tzinfo=UTC) if args.as_of else None
+        counts = run_alerts(config, dry_run=args.dry_run, now=now)
+        return 1 if counts.get("failed") else 0
+
+    if args.command == "subscribers":
+        from watch.subscribers_cli import run_subscribers
+
+        return run_subscribers(config, args)
 
     if args.command == "link":
         from watch.pipeline import link

@@ -63,6 +63,11 @@ def _codes(value: Any) -> str | None:
     return f"expected a list of codes, got {bad[0]!r} in it" if bad else None
 
 
+def _hostport(value: Any) -> str | None:
+    host, _, port = str(value).rpartition(":")
+    return None if host and port.isdigit() and 0 < int(port) < 65536 else f"expected host:port, got {value!r}"
+
+
 def _level(value: Any) -> str | None:
     levels = ("DEBUG", "INFO", "WARNING", "ERROR")
     return None if str(value).upper() in levels else f"expected one of {', '.join(levels)}, got {value!r}"
@@ -173,6 +178,18 @@ SCHEMA: dict[str, Any] = {
             "words tying a notice to the event",
         ),
     },
+    "alerts": {
+        "sender": Setting(str, "Veille marchés publics ESS <veille@example.org>", doc="From: of the digests"),
+        "public_url": Setting(str, "http://127.0.0.1:8080", _url, "base of the unsubscribe and feedback links"),
+        "listen": Setting(str, "127.0.0.1:8080", _hostport, "address of the HTTP endpoint started by serve"),
+        "unsubscribe_mailto": Setting(str, "desabonnement@example.org", doc="mailto: of List-Unsubscribe"),
+        "smtp_url": Setting(str, "", doc="smtp://user@host:port or smtps://...; empty: .eml files in outbox_dir"),
+        "outbox_dir": Setting(str, "data/outbox", doc="where the file transport writes .eml messages"),
+        "max_items": Setting(int, 25, _positive, "tenders shown in one digest (then 'and N more')"),
+        "max_per_run": Setting(int, 500, _positive, "digests sent per run at most"),
+        "rate_per_minute": Setting(float, 120.0, _positive, "digests per minute at most"),
+        "first_digest_days": Setting(int, 14, _positive, "how far back a new subscriber's first digest looks"),
+    },
     "crawl": {
         "user_agent": Setting(
             str, "ess-tender-watch/0.1 (+https://github.com/ess-tender-watch; contact: watch@example.org)"
@@ -202,6 +219,9 @@ ENV_OVERRIDES: dict[str, str] = {
     "WATCH_LOG_LEVEL": "logging.level",
     "WATCH_LOG_FILE": "logging.file",
     "WATCH_USER_AGENT": "crawl.user_agent",
+    "WATCH_SMTP_URL": "alerts.smtp_url",
+    "WATCH_PUBLIC_URL": "alerts.public_url",
+    "WATCH_OUTBOX_DIR": "alerts.outbox_dir",
 }
 
 

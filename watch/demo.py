@@ -8,10 +8,12 @@ stages run. The replay endpoint has its own watermark, so a later live run start
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from alerts.subscribers import import_csv
 from archive.db import open_db
+from notices.dates import PARIS
 from replay.boamp import BoampDataset, load_records
 from replay.server import ReplayServer
 from replay.ted import TedDataset, load_corpus
@@ -35,11 +37,17 @@ def run_demo(config_path: Path | None) -> int:
         os.environ["WATCH_TED_SCOPE"] = ""
         os.environ["WATCH_TED_NOTICE_TYPES"] = ""
         config = watch_config.load(config_path)
+        db = open_db(config.resolve_path("archive.path"))
+        imported = import_csv(db, (watch_config.ROOT / "data" / "sample_subscribers.csv").read_text(encoding="utf-8"))
+        db.close()
         print(
             f"Demo: replaying {len(records)} recorded BOAMP notices and {len(ted_notices)} TED notices "
             f"({len(ted_xml)} with eForms XML), published {first} .. {last}, at {server.url}"
         )
-        results = run_once(config, from_date=first, until_date=last)
+        # alerts as on the morning after the last recorded publication: the tenders open then are the ones sent
+        as_of = datetime.combine(last + timedelta(days=1), time(8), tzinfo=PARIS)
+        print(f"Demo: {len(imported)} sample subscribers (data/sample_subscribers.csv), alerts as of {as_of:%Y-%m-%d}")
+        results = run_once(config, from_date=first, until_date=last, as_of=as_of)
     db_path = config.resolve_path("archive.path")
     db = open_db(db_path)
     stats = collect(db)
@@ -70,6 +78,10 @@ def run_demo(config_path: Path | None) -> int:
         f"{flags[3] or 0} social criteria"
     )
     print(f"  quarantine: {stats['quarantine']} record(s)")
+    db = open_db(db_path)
+    outbox = db.execute("select count(*), sum(items), sum(state = 'sent') from outbox").fetchone()
+    db.close()
+    print(f"  alerts: {outbox[0]} digest(s) with {outbox[1] or 0} tender(s) in the outbox, {outbox[2] or 0} delivered")
     print()
     print("Where the results are:")
     print(f"  archive   {db_path}")
@@ -78,4 +90,5 @@ def run_demo(config_path: Path | None) -> int:
         f'            sqlite3 {db_path} "select published, kind, title from notices order by published desc limit 10"'
     )
     print("  inspect   .venv/bin/python run_watch.py inspect data/recorded/boamp/fns_2026_contract_notices.json")
+    print(f"  digests   {config.resolve_path('alerts.outbox_dir')}/*.eml (open them in a mail client)")
     return 0 if all(r.ok for r in results) else 1

@@ -1,13 +1,14 @@
 """The whole watch once: crawl every enabled source, then every later stage that exists.
 
-Data flows one way: spiders -> archive -> procedures -> classify -> (alerts / newsletter, later stages).
+Data flows one way: spiders -> archive -> procedures -> classify -> alerts (-> newsletter, later).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 
+from alerts.run import run_alerts
 from archive import procedures
 from archive.db import open_db
 from watch.config import Config
@@ -51,8 +52,12 @@ def classify(config: Config, *, all_notices: bool = False) -> dict[str, int]:
     return counts
 
 
-def run_once(config: Config, *, from_date: date | None = None, until_date: date | None = None) -> list[CrawlResult]:
+def run_once(
+    config: Config, *, from_date: date | None = None, until_date: date | None = None, as_of: datetime | None = None
+) -> list[CrawlResult]:
+    """Crawl, link, classify, alert. `as_of` replays the alerts as if it were that moment (the demo)."""
     results = [run_crawl(config, s, from_date=from_date, until_date=until_date) for s in enabled_sources(config)]
     link(config)
     classify(config)
+    run_alerts(config, now=as_of)
     return results

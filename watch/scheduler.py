@@ -35,8 +35,23 @@ def build_scheduler(config: Config) -> BlockingScheduler:
     return scheduler
 
 
+def start_endpoint(config: Config) -> Any:
+    """The alerts' unsubscribe and feedback endpoint, beside the scheduler."""
+    from alerts.tokens import Signer, secret_key
+    from alerts.web import AlertsWeb
+    from archive.db import open_db
+
+    path = config.resolve_path("archive.path")
+    db = open_db(path)
+    signer = Signer(secret_key(db))
+    db.close()
+    host, _, port = config["alerts.listen"].rpartition(":")
+    return AlertsWeb(path, signer, host, int(port)).start()
+
+
 def serve(config: Config) -> int:
     scheduler = build_scheduler(config)
+    endpoint = start_endpoint(config)
 
     def stop(signum: int, _frame: Any) -> None:
         logger.info("received %s: stopping after the running job", signal.Signals(signum).name)
@@ -45,6 +60,9 @@ def serve(config: Config) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     logger.info("serve: whole watch on cron %r (%s)", config["schedule.cron"], config["schedule.timezone"])
-    scheduler.start(paused=False)
+    try:
+        scheduler.start(paused=False)
+    finally:
+        endpoint.stop()
     logger.info("serve: stopped")
     return 0

@@ -1,0 +1,111 @@
+"""`run_watch.py alerts`: match new and changed tenders to the subscribers who are due, queue, deliver."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from alerts import outbox
+from alerts.items import load_items
+from alerts.matching import AlertIndex
+from alerts.render import DigestRenderer
+from alerts.subscribers import Subscriber, load_all
+from alerts.tokens import Signer, secret_key
+from alerts.transport import FileTransport, SmtpTransport
+from archive.db import open_db
+from classify.taxonomy import load as load_taxonomy
+from notices.dates import PARIS
+from watch.config import Config
+
+logger = logging.getLogger(__name__)
+
+
+def is_due(sub: Subscriber, now: datetime) -> bool:
+    if sub.frequency == "each_run" or not sub.last_digest_at:
+        return True
+    last = datetime.fromisoformat(sub.last_digest_at)
+    if sub.frequency == "daily":
+        return last.astimezone(PARIS).date() < now.astimezone(PARIS).date()
+    return now - last >= timedelta(days=7)
+
+
+def transport_from(config: Config) -> Any:
+    url = config["alerts.smtp_url"].strip()
+    return SmtpTransport(url) if url else FileTransport(config.resolve_path("alerts.outbox_dir"))
+
+
+def renderer_from(config: Config, db: sqlite_utils.Database) -> DigestRenderer:
+    taxonomy = load_taxonomy(config.resolve_path("classify.taxonomy"))
+    return DigestRenderer(
+        sender=config["alerts.sender"],
+        public_url=config["alerts.public_url"],
+        unsubscribe_mailto=config["alerts.unsubscribe_mailto"],
+        signer=Signer(secret_key(db)),
+        theme_labels={t.code: t.label for t in taxonomy.themes},
+        max_items=config["alerts.max_items"],
+    )
+
+
+def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = None) -> dict[str, int]:
+    now = now or datetime.now(UTC)
+    now_utc, now_day = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), now.astimezone(PARIS).date().isoformat()
+    db = open_db(config.resolve_path("archive.path"))
+    counts = {"subscribers_due": 0, "digests": 0, "tenders": 0, "sent": 0, "pending": 0, "failed": 0}
+    try:
+        due = [s for s in load_all(db, active_only=True) if is_due(s, now)]
+        counts["subscribers_due"] = len(due)
+        if due:
+            first = (now - timedelta(days=config["alerts.first_digest_days"])).isoformat(timespec="seconds")
+            since = min((s.last_digest_at or first) for s in due)
+            items = load_items(db, since=since)
+            index = AlertIndex(items)
+            renderer = renderer_from(config, db)
+            for sub in due:
+                sent = dict(
+                    db.execute(
+                        "select procedure_id, signature from sent_items where subscriber_id = ?", [sub.id]
+                    ).fetchall()
+                )
+                matches = index.match(sub, sent, now_utc, now_day)
+                if matches:
+                    message = renderer.message(sub, matches)
+                    counts["digests"] += 1
+                    counts["tenders"] += len(matches)
+                    if dry_run:
+                        print(f"{sub.name}: {message['Subject']}")
+                        for m in matches:
+                            print(f"  [{m.change}] {m.item.title[:100]} ({', '.join(m.reasons)})")
+                        continue
+                    outbox.enqueue(db, sub, matches, message)
+                if not dry_run:
+                    with db.conn:
+                        db.execute(
+                            "update subscribers set last_digest_at = ? where id = ?",
+                            [now.isoformat(timespec="seconds"), sub.id],
+                        )
+        if not dry_run:
+            transport = transport_from(config)
+            counts.update(
+                outbox.deliver(
+                    db,
+                    transport,
+                    max_per_run=config["alerts.max_per_run"],
+                    rate_per_minute=config["alerts.rate_per_minute"],
+                )
+            )
+            logger.info(
+                "alerts: %d subscriber(s) due, %d digest(s) with %d tender(s); %d sent via %s, %d pending, %d failed",
+                counts["subscribers_due"],
+                counts["digests"],
+                counts["tenders"],
+                counts["sent"],
+                transport,
+                counts["pending"],
+                counts["failed"],
+            )
+    finally:
+        db.close()
+    return counts

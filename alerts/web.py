@@ -1,0 +1,151 @@
+"""The small HTTP endpoint behind the links of the digests (started by `serve`, address in config).
+
+- POST /u/<token>: one-click unsubscribe (RFC 8058: mail clients POST "List-Unsubscribe=One-Click");
+- GET /u/<token>: a confirmation page whose button POSTs (a GET never changes anything: mail scanners
+  follow links);
+- GET /f/<token>: the "pas pour nous" form for one tender; POST /f/<token>: records the reason.
+An invalid or forged token gets a 404 page and changes nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import sqlite_utils
+
+from alerts.render import environment
+from alerts.tokens import Signer
+from archive.db import now_iso
+
+logger = logging.getLogger(__name__)
+
+REASONS = {
+    "hors_metier": "Hors de notre métier",
+    "trop_gros": "Trop gros pour nous",
+    "trop_loin": "Trop loin",
+    "delai": "Délai trop court",
+    "deja_vu": "Déjà connu",
+    "autre": "Autre raison",
+}
+
+
+class AlertsWeb:
+    def __init__(self, db_path: Path, signer: Signer, host: str = "127.0.0.1", port: int = 0):
+        self.db_path = db_path
+        self.signer = signer
+        self.env = environment()
+        web = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                web.handle(self, "GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                web.handle(self, "POST")
+
+            def log_message(self, format: str, *args: object) -> None:
+                logger.debug("web: " + format, *args)
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> AlertsWeb:
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="alerts-web", daemon=True)
+        self.thread.start()
+        logger.info("alerts: unsubscribe and feedback endpoint on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def page(self, h: BaseHTTPRequestHandler, status: int, title: str, body: str, form: str | None = None) -> None:
+        content = self.env.get_template("page.html.j2").render(title=title, body=body, form=form).encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Content-Length", str(len(content)))
+        h.send_header("Cache-Control", "no-store")
+        h.end_headers()
+        h.wfile.write(content)
+
+    def handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        path = h.path.split("?", 1)[0]
+        kind, _, token = path.strip("/").partition("/")
+        parts = self.signer.verify(token) if token else None
+        if kind not in ("u", "f") or not parts or parts[0] != kind:
+            self.page(h, 404, "Lien invalide", "Ce lien n'est pas valide. Rien n'a été modifié.")
+            return
+        length = int(h.headers.get("Content-Length") or 0)
+        form = parse_qs(h.rfile.read(length).decode("utf-8", errors="replace")) if length else {}
+        db = sqlite_utils.Database(self.db_path)
+        try:
+            subscriber_id = int(parts[1])
+            row = db.execute("select name, active from subscribers where id = ?", [subscriber_id]).fetchone()
+            if row is None:
+                self.page(h, 404, "Lien invalide", "Cet abonnement n'existe plus.")
+                return
+            if kind == "u":
+                self._unsubscribe(h, db, method, subscriber_id, row[0], path)
+            else:
+                self._feedback(h, db, method, subscriber_id, parts[2] if len(parts) > 2 else "", form, path)
+        finally:
+            db.close()
+
+    def _unsubscribe(self, h, db, method: str, subscriber_id: int, name: str, path: str) -> None:  # noqa: ANN001
+        if method == "GET":
+            self.page(
+                h,
+                200,
+                "Se désabonner",
+                f"Ne plus recevoir la veille pour {name} ?",
+                form=f'<form method="post" action="{html.escape(path)}"><button type="submit">'
+                "Me désabonner</button></form>",
+            )
+            return
+        with db.conn:
+            db.execute("update subscribers set active = 0 where id = ?", [subscriber_id])
+            db["unsubscribes"].insert({"subscriber_id": subscriber_id, "how": "one-click", "created_at": now_iso()})
+        logger.info("alerts: subscriber %d unsubscribed", subscriber_id)
+        self.page(h, 200, "Désabonnement confirmé", "Vous ne recevrez plus la veille. Merci de l'avoir suivie.")
+
+    def _feedback(self, h, db, method: str, subscriber_id: int, procedure_id: str, form: dict, path: str) -> None:  # noqa: ANN001
+        if method == "GET":
+            options = "".join(
+                f'<label><input type="radio" name="reason" value="{k}"> {html.escape(v)}</label><br>'
+                for k, v in REASONS.items()
+            )
+            self.page(
+                h,
+                200,
+                "Pas pour nous",
+                "Pourquoi ce marché ne vous concerne-t-il pas ?",
+                form=f'<form method="post" action="{html.escape(path)}">{options}'
+                '<input type="text" name="comment" maxlength="500" placeholder="Précisez (facultatif)">'
+                '<button type="submit">Envoyer</button></form>',
+            )
+            return
+        reason = (form.get("reason") or ["autre"])[0]
+        if reason not in REASONS:
+            reason = "autre"
+        comment = (form.get("comment") or [""])[0][:500]
+        with db.conn:
+            db["feedback"].insert(
+                {
+                    "subscriber_id": subscriber_id,
+                    "procedure_id": procedure_id,
+                    "reason": f"{reason}: {comment}" if comment else reason,
+                    "created_at": now_iso(),
+                }
+            )
+        self.page(h, 200, "Merci", "C'est noté : nous affinerons votre veille.")

@@ -1,0 +1,229 @@
+"""Alerts end to end against a real SMTP server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import SmtpSink, record
+
+from alerts import subscribers as subs
+from alerts.run import run_alerts
+from alerts.tokens import Signer, secret_key
+from alerts.web import AlertsWeb
+from archive.db import open_db
+from archive.procedures import rebuild
+from archive.store import Archive
+from classify.archive_run import classify_archive
+from classify.engine import Classifier
+from notices.boamp import parse_record
+from watch import config as watch_config
+
+NOW = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)  # 26-7308 (catering, Normandy) is open until 27 February 2026
+
+
+def hostile(idweb: str = "26-9001") -> dict:
+    rec = copy.deepcopy(record("26-7308"))
+    title = "<script>alert('x')</script> Prestations traiteur\r\nBcc: victim@example.org"
+    rec["idweb"], rec["objet"] = idweb, title
+    donnees = json.loads(rec["donnees"])
+    donnees["FNSimple"]["initial"]["natureMarche"]["intitule"] = title
+    rec["donnees"] = json.dumps(donnees)
+    return rec
+
+
+def corrigendum() -> dict:
+    rec = copy.deepcopy(record("26-7308"))
+    rec.update(idweb="26-7400", etat="RECTIFICATIF", annonce_lie=["26-7308"], dateparution="2026-01-25")
+    gestion = json.loads(rec["gestion"])
+    gestion["INDEXATION"]["DATE_LIMITE_REPONSE"] = "2026-03-13T12:00:00"
+    rec["gestion"] = json.dumps(gestion)
+    donnees = json.loads(rec["donnees"])
+    donnees["FNSimple"]["initial"]["procedure"]["dateReceptionOffres"] = "2026-03-13T12:00:00"
+    rec["donnees"] = json.dumps(donnees)
+    return rec
+
+
+class World:
+    def __init__(self, tmp: Path, smtp_url: str):
+        self.env = {
+            "WATCH_DB": str(tmp / "w.db"),
+            "WATCH_SMTP_URL": smtp_url,
+            "WATCH_SECRET_KEY": "test-key",
+            "WATCH_PUBLIC_URL": "https://veille.example.org",
+        }
+        (tmp / "c.yaml").write_text("alerts:\n  rate_per_minute: 100000\n", encoding="utf-8")
+        self.config = watch_config.load(tmp / "c.yaml", env=self.env)
+        self.db = open_db(tmp / "w.db")
+        self.archive = Archive(self.db)
+
+    def add(self, *records: dict) -> None:
+        self.archive.upsert_notices([parse_record(r) for r in records])
+        rebuild(self.db, now=NOW)
+        classify_archive(self.db, Classifier())
+
+    def subscribe(self, **profile) -> int:
+        data = {
+            "name": "Traiteur solidaire",
+            "emails": ["equipe@traiteur.example.org"],
+            "kind": "EA",
+            "themes": ["restauration_solidaire"],
+            "departements": ["76"],
+            "frequency": "each_run",
+        }
+        data.update(profile)
+        return subs.save(self.db, subs.validate(data))
+
+    def alerts(self) -> dict:
+        import os
+
+        old = dict(os.environ)
+        os.environ.update({"WATCH_SECRET_KEY": "test-key"})
+        try:
+            return run_alerts(self.config, now=NOW)
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+
+
+@pytest.fixture
+def world(tmp_path: Path, smtp: SmtpSink) -> World:
+    return World(tmp_path, smtp.url)
+
+
+def test_digest_content_and_headers(world: World, smtp: SmtpSink) -> None:
+    world.add(record("26-7308"), record("26-7298"))
+    world.subscribe()
+    counts = world.alerts()
+    assert counts["sent"] == 1 and counts["tenders"] == 1
+    ((sender, rcpts, msg),) = smtp.messages
+    assert rcpts == ["equipe@traiteur.example.org"] and sender == "veille@example.org"
+    assert msg.get_content_type() == "multipart/alternative"
+    assert msg["Subject"] == "1 marché public pour vous : Restauration solidaire"
+    unsub = msg["List-Unsubscribe"]
+    assert "<https://veille.example.org/u/" in unsub and "<mailto:desabonnement@example.org?subject=" in unsub
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert "Prestations traiteurs pour l'URSSAF Normandie" in text
+    assert "vendredi 27 février 2026 à 12 h" in text and "75\u202f000\u00a0€" in text
+    assert "« traiteurs »" in text or "« Prestations traiteurs »" in text  # why it matched
+    assert "Prestations traiteurs pour l&#39;URSSAF Normandie" in html and 'style="' in html
+    assert "<style" not in html  # CSS inlined
+
+
+def test_hostile_title_is_escaped_and_kept_out_of_headers(world: World, smtp: SmtpSink) -> None:
+    world.add(hostile())
+    world.subscribe()
+    world.alerts()
+    ((_, rcpts, msg),) = smtp.messages
+    assert rcpts == ["equipe@traiteur.example.org"]
+    assert msg["Bcc"] is None and "victim" not in str(msg["Subject"]) and "\n" not in str(msg["Subject"])
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_exactly_once_across_reruns(world: World, smtp: SmtpSink) -> None:
+    world.add(record("26-7308"))
+    world.subscribe()
+    world.alerts()
+    world.alerts()
+    world.add(record("26-7308"))  # re-crawled, unchanged
+    world.alerts()
+    assert len(smtp.messages) == 1
+
+
+def test_smtp_down_then_up(world: World, smtp: SmtpSink) -> None:
+    world.add(record("26-7308"))
+    world.subscribe()
+    smtp.stop()
+    counts = world.alerts()
+    assert counts["sent"] == 0 and counts["pending"] == 1
+    row = world.db.execute("select state, attempts, last_error from outbox").fetchone()
+    assert row[0] == "pending" and row[1] == 1 and "unreachable" in row[2]
+    smtp.start()
+    counts = world.alerts()
+    assert counts["sent"] == 1 and counts["digests"] == 0  # the same digest, not a new one
+    assert len(smtp.messages) == 1
+    assert world.db.execute("select state from outbox").fetchone()[0] == "sent"
+
+
+def test_crash_between_send_and_record_sends_again_once(world: World, smtp: SmtpSink) -> None:
+    world.add(record("26-7308"))
+    world.subscribe()
+    world.alerts()
+    with world.db.conn:  # as if the process died after the server accepted the message
+        world.db.execute("update outbox set state = 'sending'")
+    world.alerts()
+    world.alerts()
+    assert len(smtp.messages) == 2
+    assert smtp.messages[0][2]["Message-ID"] == smtp.messages[1][2]["Message-ID"]
+
+
+def test_updated_tender_is_sent_again_once_marked_as_such(world: World, smtp: SmtpSink) -> None:
+    world.add(record("26-7308"))
+    world.subscribe()
+    world.alerts()
+    world.add(corrigendum())
+    world.alerts()
+    world.alerts()
+    assert len(smtp.messages) == 2
+    text = smtp.messages[1][2].get_body(preferencelist=("plain",)).get_content()
+    assert "[Nouvelle date limite]" in text and "vendredi 13 mars 2026 à 12 h" in text
+
+
+def test_profile_filters(world: World, smtp: SmtpSink) -> None:
+    world.add(record("26-7308"))
+    world.subscribe(name="Ailleurs", departements=["13"])
+    world.subscribe(name="Trop petit", value_max=10_000)
+    world.subscribe(name="Sauf traiteurs", exclude_keywords=["traiteurs"])
+    world.subscribe(
+        name="Par mot-clé", themes=[], keywords=["plateaux repas", "pause café"], national=True, departements=[]
+    )
+    world.alerts()
+    assert [m[1] for m in smtp.messages] == [["equipe@traiteur.example.org"]]
+    assert "mot-clé « pause café »" in smtp.messages[0][2].get_body(preferencelist=("plain",)).get_content()
+
+
+def test_unsubscribe_and_feedback_through_the_endpoint(world: World) -> None:
+    world.add(record("26-7308"))
+    sub_id = world.subscribe()
+    signer = Signer(b"test-key")
+    web = AlertsWeb(Path(world.env["WATCH_DB"]), signer).start()
+    try:
+
+        def call(path: str, data: bytes | None = None) -> int:
+            try:
+                with urllib.request.urlopen(urllib.request.Request(web.url + path, data=data)) as resp:
+                    return resp.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        token = signer.sign("u", sub_id)
+        assert call(f"/u/{token}") == 200  # the confirmation page: nothing changed yet
+        assert world.db.execute("select active from subscribers").fetchone()[0] == 1
+        forged = Signer(b"another-key").sign("u", sub_id)
+        assert call(f"/u/{forged}", b"List-Unsubscribe=One-Click") == 404
+        assert call(f"/u/{token[:-2]}xx", b"List-Unsubscribe=One-Click") == 404
+        assert world.db.execute("select active from subscribers").fetchone()[0] == 1
+        feedback = signer.sign("f", sub_id, "boamp:26-7308")
+        assert call(f"/f/{feedback}") == 200
+        assert call(f"/f/{feedback}", b"reason=trop_loin&comment=hors%20zone") == 200
+        assert call(f"/f/{signer.sign('u', sub_id)}", b"reason=autre") == 404  # a token for another action
+        assert world.db.execute("select reason from feedback").fetchall() == [("trop_loin: hors zone",)]
+        assert call(f"/u/{token}", b"List-Unsubscribe=One-Click") == 200
+        assert world.db.execute("select active from subscribers").fetchone()[0] == 0
+        assert world.db["unsubscribes"].count == 1
+    finally:
+        web.stop()
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WATCH_SECRET_KEY", raising=False)
+    db = open_db(tmp_path / "k.db")
+    assert secret_key(db) == secret_key(db) and len(secret_key(db)) >= 40
