@@ -103,6 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
     im = ssub.add_parser("import", parents=[common], help="add or update subscribers from a CSV file")
     im.add_argument("file", type=Path)
     ssub.add_parser("export", parents=[common], help="all subscribers as CSV on standard output")
+    p = sub.add_parser(
+        "newsletter",
+        parents=[common],
+        help="compile the weekly press newsletter (HTML, Markdown, DOCX, text)",
+        description="Compile a week's newsletter: new calls by theme, upcoming tenders, next week's deadlines, "
+        "results, corrections. Default: the last complete week, every format, into newsletter.out_dir. The "
+        "editors' introduction is read from newsletter.intro_dir/<week>.md.",
+    )
+    p.add_argument("--week", help="ISO week, e.g. 2026-W49 (default: the last complete week)")
+    p.add_argument("--format", choices=("html", "md", "docx", "txt"), help="one format (default: all four)")
+    p.add_argument("--out", type=Path, help="output file (one format) or directory")
+    p.add_argument("--mail", action="store_true", help="also mail the draft to newsletter.editors")
     sub.add_parser(
         "link",
         parents=[common],
@@ -225,6 +237,21 @@ def main(argv: list[str] | None = None) -> int:
         from watch.subscribers_cli import run_subscribers
 
         return run_subscribers(config, args)
+
+    if args.command == "newsletter":
+        from newsletter.render import FORMATS
+        from newsletter.run import compile_newsletter, mail_to_editors
+
+        try:
+            paths = compile_newsletter(config, args.week, (args.format,) if args.format else FORMATS, args.out)
+        except ValueError as exc:
+            print(f"newsletter: {exc}", file=sys.stderr)
+            return 2
+        for path in paths:
+            print(path)
+        if args.mail:
+            mail_to_editors(config, args.week)
+        return 0
 
     if args.command == "link":
         from watch.pipeline import link

@@ -19,6 +19,18 @@ from urllib.parse import urlparse
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+THEMES = (
+    "insertion_emploi",
+    "dechets_chantier",
+    "mobilite_verte",
+    "usages_ephemeres",
+    "efficacite_energetique",
+    "agriculture_proximite",
+    "restauration_solidaire",
+    "accessibilite_handicap",
+    "tourisme_solidaire",
+    "surete_equipements",
+)
 DEFAULT_PATH = ROOT / "config.yaml"
 
 
@@ -189,6 +201,16 @@ SCHEMA: dict[str, Any] = {
         "max_per_run": Setting(int, 500, _positive, "digests sent per run at most"),
         "rate_per_minute": Setting(float, 120.0, _positive, "digests per minute at most"),
         "first_digest_days": Setting(int, 14, _positive, "how far back a new subscriber's first digest looks"),
+    },
+    "newsletter": {
+        "themes": Setting(list, list(THEMES), _codes, "themes the newsletter covers"),
+        "event": Setting(bool, True, doc="include notices tied to the event"),
+        "social_flags": Setting(bool, True, doc="include reserved contracts and insertion clauses"),
+        "departements": Setting(list, [], _codes, "limit to these départements (empty: all)"),
+        "intro_dir": Setting(str, "data/newsletter/intro", doc="the editors' introductions: <week>.md"),
+        "out_dir": Setting(str, "data/newsletter", doc="where the four formats are written"),
+        "cron": Setting(str, "0 7 * * mon", _cron, "when serve compiles (and mails) the last complete week"),
+        "editors": Setting(list, [], _codes, "e-mail addresses that receive the draft"),
     },
     "crawl": {
         "user_agent": Setting(

@@ -48,6 +48,12 @@ def run_demo(config_path: Path | None) -> int:
         as_of = datetime.combine(last + timedelta(days=1), time(8), tzinfo=PARIS)
         print(f"Demo: {len(imported)} sample subscribers (data/sample_subscribers.csv), alerts as of {as_of:%Y-%m-%d}")
         results = run_once(config, from_date=first, until_date=last, as_of=as_of)
+    from newsletter.render import FORMATS
+    from newsletter.run import compile_newsletter, recorded_weeks
+
+    weeks = recorded_weeks(config)
+    for week in weeks:
+        compile_newsletter(config, week, FORMATS)
     db_path = config.resolve_path("archive.path")
     db = open_db(db_path)
     stats = collect(db)
@@ -91,4 +97,7 @@ def run_demo(config_path: Path | None) -> int:
     )
     print("  inspect   .venv/bin/python run_watch.py inspect data/recorded/boamp/fns_2026_contract_notices.json")
     print(f"  digests   {config.resolve_path('alerts.outbox_dir')}/*.eml (open them in a mail client)")
+    print(
+        f"  newsletter {config.resolve_path('newsletter.out_dir')}/ ({len(weeks)} recorded weeks x html, md, docx, txt)"
+    )
     return 0 if all(r.ok for r in results) else 1

@@ -13,6 +13,7 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from newsletter.run import mail_to_editors
 from watch.config import Config
 from watch.pipeline import run_once
 
@@ -31,6 +32,16 @@ def build_scheduler(config: Config) -> BlockingScheduler:
         max_instances=1,
         coalesce=True,
         misfire_grace_time=3600,
+    )
+    scheduler.add_job(
+        mail_to_editors,
+        CronTrigger.from_crontab(config["newsletter.cron"], timezone=tz),
+        args=[config],
+        id="newsletter",
+        name="weekly newsletter",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=6 * 3600,
     )
     return scheduler
 

@@ -1,0 +1,112 @@
+"""`run_watch.py newsletter`: compile a week's newsletter into files, and mail the draft to the editors."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from alerts.render import MAIL_POLICY
+from alerts.run import transport_from
+from archive.db import open_db
+from classify.taxonomy import load as load_taxonomy
+from newsletter.content import Compiler, Filter, Issue, last_complete_week, parse_week, read_intro
+from newsletter.render import FORMATS, render
+from notices.dates import PARIS
+from watch.config import Config
+
+logger = logging.getLogger(__name__)
+
+
+def filter_from(config: Config) -> Filter:
+    return Filter(
+        themes=config["newsletter.themes"],
+        event=config["newsletter.event"],
+        social_flags=config["newsletter.social_flags"],
+        departements=config["newsletter.departements"],
+    )
+
+
+def build_issue(config: Config, week: str) -> Issue:
+    parse_week(week)
+    taxonomy = load_taxonomy(config.resolve_path("classify.taxonomy"))
+    db = open_db(config.resolve_path("archive.path"))
+    try:
+        compiler = Compiler(db, filter_from(config), {t.code: t.label for t in taxonomy.themes})
+        return compiler.compile(week, read_intro(config.resolve_path("newsletter.intro_dir"), week))
+    finally:
+        db.close()
+
+
+def compile_newsletter(
+    config: Config, week: str | None = None, formats: tuple[str, ...] = FORMATS, out: Path | None = None
+) -> list[Path]:
+    week = week or last_complete_week(datetime.now(PARIS).date())
+    issue = build_issue(config, week)
+    paths = []
+    for fmt in formats:
+        if out is not None and len(formats) == 1:
+            path = out
+        else:
+            path = (out or config.resolve_path("newsletter.out_dir")) / f"newsletter-{week}.{fmt}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(render(issue, fmt))
+        paths.append(path)
+    count = sum(len(entries) for s in issue.sections for _, entries in s.groups)
+    logger.info(
+        "newsletter %s: %d tender(s) in %d section(s) -> %s",
+        week,
+        count,
+        len(issue.sections),
+        ", ".join(str(p) for p in paths),
+    )
+    return paths
+
+
+def recorded_weeks(config: Config) -> list[str]:
+    """The ISO weeks in which the archive holds notices (for the demo)."""
+    db = open_db(config.resolve_path("archive.path"))
+    try:
+        days = [r[0] for r in db.execute("select distinct published from notices where published is not null")]
+    finally:
+        db.close()
+    weeks = set()
+    for day in days:
+        year, week, _ = date.fromisoformat(day).isocalendar()
+        weeks.add(f"{year}-W{week:02d}")
+    return sorted(weeks)
+
+
+def mail_to_editors(config: Config, week: str | None = None) -> int:
+    """Compile the week and send the draft (HTML body, text alternative, DOCX attached) to the editors."""
+    editors = config["newsletter.editors"]
+    week = week or last_complete_week(datetime.now(PARIS).date())
+    paths = {p.suffix[1:]: p for p in compile_newsletter(config, week)}
+    if not editors:
+        logger.info("newsletter %s: no editors configured (newsletter.editors), nothing mailed", week)
+        return 0
+    issue = build_issue(config, week)
+    msg = EmailMessage()
+    msg["From"] = config["alerts.sender"]
+    msg["To"] = ", ".join(editors)
+    msg["Subject"] = f"Brouillon : {issue.title}"
+    msg["Date"] = formatdate(datetime.now(UTC).timestamp())
+    msg["Message-ID"] = make_msgid("newsletter", domain="ess-tender-watch.local")
+    msg.set_content(paths["txt"].read_text(encoding="utf-8"), cte="quoted-printable")
+    msg.add_alternative(paths["html"].read_text(encoding="utf-8"), subtype="html", cte="quoted-printable")
+    msg.add_attachment(
+        paths["docx"].read_bytes(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+        filename=paths["docx"].name,
+    )
+    transport = transport_from(config)
+    try:
+        sender = config["alerts.sender"].rsplit("<", 1)[-1].rstrip(">").strip()
+        transport.send(msg["Message-ID"], sender, editors, msg.as_bytes(policy=MAIL_POLICY))
+    finally:
+        transport.close()
+    logger.info("newsletter %s: draft mailed to %d editor(s) via %s", week, len(editors), transport)
+    return len(editors)
