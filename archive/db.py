@@ -238,11 +238,18 @@ def _m004_alerts(db: sqlite_utils.Database) -> None:
     db["settings"].create({"key": str, "value": str}, pk="key")
 
 
+def _m005_reference(db: sqlite_utils.Database) -> None:
+    db["notices"].add_column("reference", str)
+    db["notices"].create_index(["reference"])
+    db["source_health"].create({"source": str, "metric": str, "value": int, "updated_at": str}, pk=("source", "metric"))
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
     ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
     ("003_classifications", _m003_classifications),
     ("004_alerts", _m004_alerts),
+    ("005_reference", _m005_reference),
 ]
 
 

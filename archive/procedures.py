@@ -54,6 +54,7 @@ class Row:
     alt_ids: list[str]
     previous_ids: list[str]
     cpv: list[str]
+    reference: str | None = None
     links: list[tuple[str, float | None]] = field(default_factory=list)
 
 
@@ -94,7 +95,7 @@ class _UnionFind:
 def _load(db: sqlite_utils.Database) -> list[Row]:
     rows = []
     sql = """select source, source_id, kind, status, published, deadline, deadline_utc, title, buyer_name,
-             procedure_id, alt_ids, previous_ids, cpv from notices"""
+             procedure_id, alt_ids, previous_ids, cpv, reference from notices"""
     for r in db.execute(sql):
         rows.append(
             Row(
@@ -110,6 +111,7 @@ def _load(db: sqlite_utils.Database) -> list[Row]:
                 alt_ids=json.loads(r[10] or "[]"),
                 previous_ids=json.loads(r[11] or "[]"),
                 cpv=json.loads(r[12] or "[]"),
+                reference=r[13],
             )
         )
     return rows
@@ -138,21 +140,54 @@ def is_twin(score: tuple[float, float, float] | None) -> bool:
     return bool(score) and score[0] >= TWIN_THRESHOLD and score[1] >= TWIN_MIN_TITLE and score[2] >= TWIN_MIN_BUYER
 
 
-def _fuzzy_twins(rows: list[Row], uf: _UnionFind) -> list[tuple[Row, Row, float]]:
-    """BOAMP notices with no TED member in their group, matched against TED notices published close by."""
-    ted_by_day: dict[date, list[Row]] = defaultdict(list)
+NOTICE_SOURCES = ("boamp", "ted")  # the official journals; other sources are buyer platforms
+
+
+def _norm_reference(ref: str | None) -> str | None:
+    norm = re.sub(r"[^a-z0-9]", "", (ref or "").lower())
+    return norm if len(norm) >= 4 else None
+
+
+def _by_reference(rows: list[Row], uf: _UnionFind, how: dict[Key, tuple[str, float | None]]) -> None:
+    """A platform consultation and a journal notice with the same buyer reference and a similar buyer."""
+    journal: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
-        if r.key[0] == "ted" and r.published:
-            ted_by_day[date.fromisoformat(r.published)].append(r)
-    groups_with_ted = {uf.find(r.key) for r in rows if r.key[0] == "ted"}
+        ref = _norm_reference(r.reference)
+        if ref and r.key[0] in NOTICE_SOURCES:
+            journal[ref].append(r)
+    for r in rows:
+        ref = _norm_reference(r.reference)
+        if not ref or r.key[0] in NOTICE_SOURCES:
+            continue
+        for j in journal.get(ref, ()):
+            similar = (
+                fuzz.token_set_ratio(normalise_text(r.buyer), normalise_text(j.buyer)) if r.buyer and j.buyer else 0
+            )
+            if similar >= 70 and uf.union(j.key, r.key):
+                how[r.key] = ("same reference", round(similar, 1))
+
+
+def _fuzzy_twins(rows: list[Row], uf: _UnionFind) -> list[tuple[Row, Row, float]]:
+    """Notices with no journal twin yet (a BOAMP notice without TED, a platform consultation without either),
+    matched against the other journal's notices published close by."""
+    by_day: dict[str, dict[date, list[Row]]] = {"boamp": defaultdict(list), "ted": defaultdict(list)}
+    for r in rows:
+        if r.key[0] in NOTICE_SOURCES and r.published:
+            by_day[r.key[0]][date.fromisoformat(r.published)].append(r)
+    groups_with: dict[str, set[Key]] = {s: {uf.find(r.key) for r in rows if r.key[0] == s} for s in NOTICE_SOURCES}
     found = []
     for r in rows:
-        if r.key[0] != "boamp" or not r.published or uf.find(r.key) in groups_with_ted:
+        if r.key[0] == "ted" or not r.published:
+            continue
+        targets = ["ted"] if r.key[0] == "boamp" else ["boamp", "ted"]
+        targets = [t for t in targets if uf.find(r.key) not in groups_with[t]]
+        if not targets:
             continue
         day = date.fromisoformat(r.published)
         best: tuple[float, Row] | None = None
-        for offset in range(-TWIN_DAYS, TWIN_DAYS + 1):
-            for t in ted_by_day.get(day + timedelta(days=offset), ()):
+        window = TWIN_DAYS if r.key[0] == "boamp" else 3 * TWIN_DAYS  # platforms publish before the journals
+        for offset in range(-window, window + 1):
+            for t in (x for target in targets for x in by_day[target].get(day + timedelta(days=offset), ())):
                 if r.cpv and t.cpv and not {c[:3] for c in r.cpv} & {c[:3] for c in t.cpv}:
                     continue
                 score = twin_score(r, t)
@@ -208,9 +243,10 @@ def rebuild(db: sqlite_utils.Database, *, now: datetime | None = None) -> dict[s
             other = by_id.get(f"{r.key[0]}:{ref}") or by_id.get(_ref(ref).lower()) or by_id.get(ref)
             if other and other != r.key and uf.union(other, r.key):
                 how[r.key] = ("previous notice", None)
-    for boamp_row, ted_row, score in _fuzzy_twins(rows, uf):
-        if uf.union(ted_row.key, boamp_row.key):
-            how[boamp_row.key] = ("fuzzy twin", score)
+    _by_reference(rows, uf, how)
+    for row, twin, score in _fuzzy_twins(rows, uf):
+        if uf.union(twin.key, row.key):
+            how[row.key] = ("fuzzy twin", score)
 
     groups: dict[Key, list[Row]] = defaultdict(list)
     for r in rows:

@@ -58,6 +58,7 @@ def notice_row(notice: Notice) -> dict[str, Any]:
         "alt_ids": _json(d["alt_ids"]),
         "previous_ids": _json(d["previous_ids"]),
         "procedure_id": notice.procedure_id,
+        "reference": notice.reference,
         "published": d["published"],
         "deadline": d["deadline"],
         "deadline_utc": deadline_utc,

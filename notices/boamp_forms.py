@@ -100,6 +100,7 @@ def _common(notice: Notice, root: dict) -> tuple[str | None, dict]:
 def fill_fnsimple(notice: Notice, donnees: dict) -> None:
     root = donnees["FNSimple"]
     name, body = _common(notice, root)
+    notice.reference = v.text(v.get(body, "communication", "identifiantInterne")) or notice.reference
     nature = body.get("natureMarche") or {}
     notice.title = v.text(nature.get("intitule")) or notice.title
     notice.description = v.text(nature.get("description")) or notice.description
@@ -162,6 +163,7 @@ def parse_award_text(text: str | None) -> list[Award]:
 def fill_mapa(notice: Notice, donnees: dict) -> None:
     root = donnees["MAPA"]
     name, body = _common(notice, root)
+    notice.reference = v.text(v.get(body, "renseignements", "idMarche")) or notice.reference
     description = body.get("description") or body.get("descriptionReduite") or {}
     notice.title = v.text(description.get("objet")) or notice.title
     notice.contract_type = _TYPES.get(v.flag(body.get("natureMarche")) or "", notice.contract_type)  # type: ignore[arg-type]

@@ -83,6 +83,7 @@ def fill_v230(notice: Notice, d: dict) -> None:
     received = v.text(delay.get("RECEPT_OFFRES")) or v.text(delay.get("RECEPT_CANDIDAT"))
     if received:
         notice.deadline = parse_deadline(received)
+    notice.reference = v.text(v.get(d, "CONDITION_ADMINISTRATIVE", "REFERENCE_MARCHE")) or notice.reference
 
     participation = d.get("CONDITION_PARTICIPATION") or {}
     reserved = participation.get("MARCHE_RESERVE_OUI")

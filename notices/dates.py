@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -117,12 +118,26 @@ def _safe_time(h: int, mi: int, s: int) -> time | None:
         return None
 
 
-def parse_datetime(value: str | None, *, default_tz: tzinfo = PARIS) -> datetime | None:
-    """An aware instant from an ISO string (naive = Paris) or French text holding a date and an hour.
+_RFC822 = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
+_RELATIVE = re.compile(
+    r"\b(aujourd.?hui|demain|hier|apr[eè]s-demain|avant-hier|dans\s+\d+|il\s+y\s+a|prochain|derni[eè]re?|"
+    r"today|tomorrow|yesterday|ago|next|last)\b",
+    re.IGNORECASE,
+)
 
-    A bare date (no hour) is not an instant: use `deadline()` which decides what a date-only deadline means.
+
+@lru_cache(maxsize=8192)
+def parse_datetime(value: str | None, *, default_tz: tzinfo = PARIS) -> datetime | None:
+    """An aware instant from any form the sources use, or None; never a guess.
+
+    Fast paths first: ISO 8601 (naive = Paris time), RFC 822 ("Sat, 14 Mar 2026 12:00:00 +0100", feeds),
+    then French numeric and worded dates with an hour ("15/09/2020 12:00", "19/06/2026 à 12h00",
+    "vendredi 13 mars 2026 - 12:00", "1er septembre 2006, à 17 h 15"), and dateparser last (French,
+    day-month-year, Paris time, day, month and year all required). Relative dates ("aujourd'hui",
+    "demain") and dates without a year are rejected. A bare date (no hour) is not an instant: `deadline()`
+    decides what a date-only deadline means.
     """
-    if not value:
+    if not value or not value.strip():
         return None
     if _ISO_DT.match(value):
         try:
@@ -130,14 +145,48 @@ def parse_datetime(value: str | None, *, default_tz: tzinfo = PARIS) -> datetime
         except ValueError:
             return None
         return dt if dt.tzinfo else dt.replace(tzinfo=default_tz)
+    if _RELATIVE.search(value):
+        return None
+    if _RFC822.match(value):
+        try:
+            dt = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError):
+            dt = None
+        if dt is not None:
+            return dt if dt.tzinfo else dt.replace(tzinfo=default_tz)
     d = parse_date(value)
-    if d is None:
+    if d is not None:
+        rest = _NUM_DATE.sub(" ", value) if _NUM_DATE.search(value) else _WORD_DATE.sub(" ", value)
+        t = parse_time(rest)
+        return datetime.combine(d, t[0], tzinfo=t[1] or default_tz) if t else None
+    return _dateparser(value, default_tz)
+
+
+def _dateparser(value: str, default_tz: tzinfo) -> datetime | None:
+    """The slow, general path: only when the regex paths found no date, and only with an hour stated."""
+    if not re.search(r"\d{4}", value) or not _TIME.search(value):
         return None
-    rest = _NUM_DATE.sub(" ", value) if _NUM_DATE.search(value) else _WORD_DATE.sub(" ", value)
-    t = parse_time(rest)
-    if t is None:
+    import dateparser
+
+    dt = dateparser.parse(
+        value,
+        languages=["fr", "en"],
+        settings={
+            "DATE_ORDER": "DMY",
+            "TIMEZONE": "Europe/Paris",
+            "RETURN_AS_TIMEZONE_AWARE": True,
+            "REQUIRE_PARTS": ["day", "month", "year"],
+            "PREFER_DAY_OF_MONTH": "first",
+        },
+    )
+    if dt is None:
         return None
-    return datetime.combine(d, t[0], tzinfo=t[1] or default_tz)
+    return dt if dt.tzinfo else dt.replace(tzinfo=default_tz)
+
+
+def parse_instant(value: str | None) -> datetime | None:
+    """The one date function for scraped text: an instant, or a date-only deadline (end of day, Paris)."""
+    return deadline(value)
 
 
 def deadline(date_value: str | None, time_value: str | None = None) -> datetime | None:

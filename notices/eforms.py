@@ -250,6 +250,7 @@ def fill(notice: Notice, tree: dict) -> Notice:
         )
 
     project = v.get(doc, "cac:ProcurementProject")
+    notice.reference = v.text(v.get(project, "cbc:ID")) or notice.reference
     title, description, cpv, nuts, place = _project_fields(project)
     notice.title = title or notice.title
     notice.description = description or notice.description

@@ -90,6 +90,7 @@ class Notice:
     alt_ids: list[str] = field(default_factory=list)  # the same notice elsewhere: eForms notice UUID, ...
     previous_ids: list[str] = field(default_factory=list)  # earlier notices this one corrects/cancels/awards
     procedure_id: str | None = None  # the source's procedure id (eForms ContractFolderID, ...)
+    reference: str | None = None  # the buyer's own reference of the consultation (joins platform twins)
     published: date | None = None
     deadline: datetime | None = None  # timezone-aware, always
     cpv: list[str] = field(default_factory=list)  # 8-digit codes, main first

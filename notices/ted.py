@@ -143,6 +143,7 @@ def parse_search_notice(api: dict[str, Any], *, xml_tree: dict | None = None, ra
     n.buyer.postal_code = next(iter(strings(api.get("buyer-post-code"))), None)
     n.alt_ids = strings(api.get("notice-identifier"))
     n.procedure_id = scalar(api.get("procedure-identifier"))
+    n.reference = scalar(api.get("internal-identifier-proc"))
     n.published = parse_date(scalar(api.get("publication-date") or api.get("PD")))
 
     notice_type = scalar(api.get("notice-type"))

@@ -203,6 +203,10 @@ class WindowedSpider(scrapy.Spider):
     def start_part(self, part: Part) -> Iterator[scrapy.Request]:
         raise NotImplementedError
 
+    @property
+    def failures(self) -> list[tuple[Any, str]]:
+        return self.tracker.failed
+
     # -- responses -------------------------------------------------------------------------------
     def json_body(self, response: Response) -> tuple[Any, scrapy.Request | None]:
         """(data, None), or (None, retry request) for a truncated/invalid body, or (None, None) once given up."""

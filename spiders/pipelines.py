@@ -76,19 +76,19 @@ class ArchivePipeline:
         self.flush()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        failed = len(spider.tracker.failed)
+        failures = spider.failures
         stats = self.crawler.stats.get_stats()
         bugs = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and k != "spider_exceptions/count")
         if bugs:  # a callback crashed: its window never completes, so the watermark stays; say so
-            spider.tracker.failed.append((None, f"{bugs} callback error(s), see the log"))
-            failed = len(spider.tracker.failed)
+            failures.append((None, f"{bugs} callback error(s), see the log"))
+        failed = len(failures)
         if reason != "finished":
             outcome = "interrupted"
         elif failed:
             outcome = "partial" if self.fetched else "failed"
         else:
             outcome = "ok"
-        error = "; ".join(r for _, r in spider.tracker.failed)[:2000] or None
+        error = "; ".join(r for _, r in failures)[:2000] or None
         self.archive.finish_run(
             self.run_id,
             outcome,
@@ -101,7 +101,7 @@ class ArchivePipeline:
             error=error,
         )
         logger.info(
-            "%s: %s - %s records read: %s new, %s updated, %s unchanged, %s quarantined, %d window(s) failed",
+            "%s: %s - %s records read: %s new, %s updated, %s unchanged, %s quarantined, %d failure(s)",
             spider.name,
             outcome,
             f"{self.fetched:,}",

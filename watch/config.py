@@ -9,7 +9,9 @@ the file: they come from the environment only (see ENV_OVERRIDES).
 from __future__ import annotations
 
 import copy
+import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +69,29 @@ def _cron(value: Any) -> str | None:
     fields = str(value).split()
     if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
         return "use weekday names (mon-fri), not numbers: cron and APScheduler number days differently"
+    return None
+
+
+def _entries(value: Any, required: set[str], optional: set[str]) -> str | None:
+    """A list of mappings (platforms, sites, feeds): names the entry and the key that is wrong."""
+    names = set()
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            return f"[{i}]: expected a mapping, got {entry!r}"
+        missing = required - set(entry)
+        if missing:
+            return f"[{i}]: missing {', '.join(sorted(missing))}"
+        unknown = set(entry) - required - optional
+        if unknown:
+            return f"[{i}].{sorted(unknown)[0]}: unknown key (expected {', '.join(sorted(required | optional))})"
+        reason = _url(entry["url"])
+        if reason:
+            return f"[{i}].url: {reason}"
+        if not isinstance(entry["name"], str) or not re.match(r"^[a-z0-9][a-z0-9_-]*$", entry["name"]):
+            return f"[{i}].name: lower-case letters, digits, - and _ only, got {entry['name']!r}"
+        if entry["name"] in names or entry["name"] in ("boamp", "ted"):
+            return f"[{i}].name: {entry['name']!r} is already used"
+        names.add(entry["name"])
     return None
 
 
@@ -142,6 +167,68 @@ SCHEMA: dict[str, Any] = {
             "page_size": Setting(int, 250, lambda v: None if 0 < v <= 250 else "expected 1..250 (API max)"),
             "delay": Setting(float, 0.1, lambda v: None if v >= 0 else "expected 0 or more seconds"),
         },
+    },
+    "platforms": {
+        "delay": Setting(
+            float,
+            1.0,
+            lambda v: None if v >= 0 else "expected 0 or more seconds",
+            "seconds between two requests to one platform (AutoThrottle adapts above it)",
+        ),
+        "atexo": Setting(
+            list,
+            [
+                {
+                    "name": "maximilien",
+                    "url": "https://marches.maximilien.fr",
+                    "feed": "rssCS.xml",
+                    # the Games' buyers: Paris 2024, SOLIDEO, Ville de Paris, Métropole du Grand Paris, Plaine
+                    # Commune, Seine-Saint-Denis, Saint-Denis, Est Ensemble, GIP ambition olympique, SPL Le
+                    # Bourget, Plaine Commune Développement, OPH Plaine Commune, CASVP
+                    "buyers": [
+                        "m1w",
+                        "h6b",
+                        "r8t",
+                        "d7x",
+                        "p2q",
+                        "cd-93-rsem",
+                        "b4f",
+                        "v8x",
+                        "d6e",
+                        "i2b",
+                        "d5g",
+                        "b4k",
+                        "b4e",
+                        "d5b",
+                    ],
+                },
+                {"name": "place", "url": "https://www.marches-publics.gouv.fr", "feed": "rssTr.xml", "buyers": []},
+            ],
+            lambda v: _entries(v, {"name", "url"}, {"feed", "buyers", "detail"}),
+            "Atexo MPE platforms to follow",
+        ),
+        "sites": Setting(
+            list,
+            [],
+            lambda v: _entries(
+                v,
+                {"name", "url", "item", "title", "link"},
+                {
+                    "deadline",
+                    "reference",
+                    "buyer",
+                    "place",
+                    "description",
+                    "cpv",
+                    "next",
+                    "max_pages",
+                    "detail",
+                    "buyer_name",
+                },
+            ),
+            "other buyer sites, described by selectors",
+        ),
+        "feeds": Setting(list, [], lambda v: _entries(v, {"name", "url"}, {"buyer"}), "RSS/Atom feeds of buyers"),
     },
     "classify": {
         "taxonomy": Setting(str, "classify/taxonomy.yaml", doc="the themes as data (phrases, CPV, descriptors)"),
@@ -244,6 +331,9 @@ ENV_OVERRIDES: dict[str, str] = {
     "WATCH_SMTP_URL": "alerts.smtp_url",
     "WATCH_PUBLIC_URL": "alerts.public_url",
     "WATCH_OUTBOX_DIR": "alerts.outbox_dir",
+    "WATCH_PLATFORMS_ATEXO": "platforms.atexo",
+    "WATCH_PLATFORMS_SITES": "platforms.sites",
+    "WATCH_PLATFORMS_FEEDS": "platforms.feeds",
 }
 
 
@@ -309,7 +399,9 @@ def _coerce_env(raw: str, spec: Setting) -> Any:
         return int(raw)
     if float in kinds:
         return float(raw)
-    if list in kinds:  # comma-separated; empty for none
+    if list in kinds:  # a JSON list, or comma-separated words; empty for none
+        if raw.strip().startswith("["):
+            return json.loads(raw)
         return [x.strip() for x in raw.split(",") if x.strip()]
     return raw
 

@@ -24,7 +24,8 @@ from watch.config import ROOT, Config
 
 logger = logging.getLogger(__name__)
 
-SOURCES = ("boamp", "ted")  # spider names, in crawl order
+SOURCES = ("boamp", "ted", "atexo", "sites", "feeds")  # spider names, in crawl order
+PLATFORM_SPIDERS = {"atexo": "platforms.atexo", "sites": "platforms.sites", "feeds": "platforms.feeds"}
 
 
 @dataclass
@@ -46,7 +47,7 @@ class CrawlResult:
             f"{r['updated'] or 0:,} updated, {r['unchanged'] or 0:,} unchanged, {r['quarantined'] or 0:,} quarantined"
         )
         if r["failed_windows"]:
-            line += f", {r['failed_windows']} window(s) failed: {r['error']}"
+            line += f", {r['failed_windows']} failure(s): {r['error']}"
         return line
 
 
@@ -67,22 +68,35 @@ def probe(url: str, timeout: float = 5.0) -> None:
 
 
 def enabled_sources(config: Config) -> list[str]:
-    return [s for s in SOURCES if config[f"sources.{s}.enabled"]]
+    """BOAMP and TED when enabled; a platform spider when something is configured for it."""
+    return [
+        s for s in SOURCES if (config[PLATFORM_SPIDERS[s]] if s in PLATFORM_SPIDERS else config[f"sources.{s}.enabled"])
+    ]
+
+
+def source_url(config: Config, source: str) -> str | None:
+    if source in PLATFORM_SPIDERS:
+        entries = config[PLATFORM_SPIDERS[source]]
+        return entries[0]["url"] if entries else None
+    return config[f"sources.{source}.url"]
 
 
 def run_crawl(
     config: Config, source: str, *, from_date: date | None = None, until_date: date | None = None
 ) -> CrawlResult:
-    url = config[f"sources.{source}.url"]
+    url = source_url(config, source)
+    if url is None:
+        logger.info("%s: nothing configured, nothing to crawl", source)
+        return CrawlResult(source, 0, None)
     try:
         probe(url)
     except NetworkUnreachable as exc:
         logger.error("%s: network unreachable: %s - nothing crawled", source, exc)
         return CrawlResult(source, 2, None)
     cmd = [sys.executable, "-m", "scrapy", "crawl", source, "-s", f"WATCH_CONFIG={config.path}"]
-    if from_date:
+    if from_date and source not in PLATFORM_SPIDERS:
         cmd += ["-a", f"from_date={from_date.isoformat()}"]
-    if until_date:
+    if until_date and source not in PLATFORM_SPIDERS:
         cmd += ["-a", f"until_date={until_date.isoformat()}"]
     env = dict(os.environ)
     env["SCRAPY_SETTINGS_MODULE"] = "spiders.settings"

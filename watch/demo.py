@@ -7,6 +7,7 @@ stages run. The replay endpoint has its own watermark, so a later live run start
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from alerts.subscribers import import_csv
 from archive.db import open_db
 from notices.dates import PARIS
 from replay.boamp import BoampDataset, load_records
+from replay.platforms import recorded_platforms
 from replay.server import ReplayServer
 from replay.ted import TedDataset, load_corpus
 from watch import config as watch_config
@@ -36,13 +38,17 @@ def run_demo(config_path: Path | None) -> int:
         # the recorded TED notices come from several countries and notice types: replay them all
         os.environ["WATCH_TED_SCOPE"] = ""
         os.environ["WATCH_TED_NOTICE_TYPES"] = ""
+        platforms = recorded_platforms(server, CORPUS / "buyers")
+        os.environ["WATCH_PLATFORMS_ATEXO"] = json.dumps(platforms)
+        os.environ["WATCH_PLATFORMS_SITES"] = os.environ["WATCH_PLATFORMS_FEEDS"] = "[]"
         config = watch_config.load(config_path)
         db = open_db(config.resolve_path("archive.path"))
         imported = import_csv(db, (watch_config.ROOT / "data" / "sample_subscribers.csv").read_text(encoding="utf-8"))
         db.close()
         print(
             f"Demo: replaying {len(records)} recorded BOAMP notices and {len(ted_notices)} TED notices "
-            f"({len(ted_xml)} with eForms XML), published {first} .. {last}, at {server.url}"
+            f"({len(ted_xml)} with eForms XML), published {first} .. {last}, and the recorded pages of "
+            f"{len(platforms)} buyer platforms, at {server.url}"
         )
         # alerts as on the morning after the last recorded publication: the tenders open then are the ones sent
         as_of = datetime.combine(last + timedelta(days=1), time(8), tzinfo=PARIS)

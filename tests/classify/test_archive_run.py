@@ -72,7 +72,7 @@ def test_once_crawls_links_and_classifies_every_notice(replay: ReplayServer, wat
     serve_ted(replay, watch, notices, xml)
     watch.write_config(
         f"sources:\n  boamp:\n    first_run_days: 8000\n  ted:\n    first_run_days: 3000\n    delay: 0\n"
-        f"logging:\n  file: {watch.tmp / 'l.log'}\n"
+        f"platforms:\n  atexo: []\nlogging:\n  file: {watch.tmp / 'l.log'}\n"
     )
     proc = watch.run("once")
     assert proc.returncode == 0, proc.stderr[-2000:]
