@@ -244,12 +244,34 @@ def _m005_reference(db: sqlite_utils.Database) -> None:
     db["source_health"].create({"source": str, "metric": str, "value": int, "updated_at": str}, pk=("source", "metric"))
 
 
+def _m006_operations(db: sqlite_utils.Database) -> None:
+    """Run history of every job (not only crawls) and the incidents behind breakage alarms."""
+    db["runs"].add_column("classified", int)
+    db["runs"].add_column("emails_sent", int)
+    db["runs"].create_index(["outcome"])
+    db["incidents"].create(
+        {
+            "id": int,
+            "source": str,  # a source, or "archive" for the disk
+            "kind": str,  # failing, late, low_volume, quarantine_spike, disk_space
+            "detail": str,
+            "opened_at": str,
+            "notified_at": str,  # null until the operators were told (retried at each check)
+            "resolved_at": str,
+            "recovery_notified_at": str,
+        },
+        pk="id",
+    )
+    db["incidents"].create_index(["source", "kind", "resolved_at"])
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
     ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
     ("003_classifications", _m003_classifications),
     ("004_alerts", _m004_alerts),
     ("005_reference", _m005_reference),
+    ("006_operations", _m006_operations),
 ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
@@ -125,10 +127,44 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "serve",
         parents=[common],
-        help="run the whole watch on the configured cron",
-        description="Long-running scheduler (APScheduler) running `once` on schedule.cron in "
-        "schedule.timezone; stops cleanly on SIGTERM/SIGINT.",
+        help="the watch as a service: every job on its cron, the alerts endpoint, alarms",
+        description="Long-running scheduler (APScheduler): each source's crawl, classify and alerts on "
+        "schedule.cron (or schedule.jobs.<job>), the newsletter on newsletter.cron, in schedule.timezone, one job "
+        "at a time; the alerts' HTTP endpoint on alerts.listen; alarms checked after each job. One serve per "
+        "archive (lock file). SIGTERM/SIGINT stop it after the running job. Exit 1 if another serve runs.",
     )
+    p = sub.add_parser(
+        "status",
+        parents=[common],
+        help="each source's health: last success, today against the usual, ok/late/failing",
+        description="Health of each enabled source from the run history. Exit code 0 when every source is ok, "
+        "1 when one is late or failing (for monitoring probes).",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--check-alarms", action="store_true", help="also open/resolve incidents and mail the operators")
+    sub.add_parser(
+        "check-config",
+        parents=[common],
+        help="validate the configuration and the environment; print the jobs' next runs",
+        description="Load config.yaml with the WATCH_* overrides and validate it: exit 0 and a summary, or exit 2 "
+        "with the bad key's path and the reason.",
+    )
+    p = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="a consistent online copy of the archive (VACUUM INTO), checked",
+        description="Copy the archive to PATH while the watch runs; the copy is a single compacted SQLite file, "
+        "checked after writing. Never overwrites.",
+    )
+    p.add_argument("target", type=Path, metavar="PATH")
+    p = sub.add_parser(
+        "prune",
+        parents=[common],
+        help="drop raw source payloads older than maintenance.raw_days (notices kept)",
+        description="Delete raw_records fetched more than maintenance.raw_days (or --days) ago. Notices, "
+        "classifications and the quarantine are kept.",
+    )
+    p.add_argument("--days", type=int, help="override maintenance.raw_days")
     p = sub.add_parser(
         "inspect",
         parents=[common],
@@ -262,12 +298,58 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "once":
         from watch.pipeline import run_once
 
-        return _exit_code(run_once(config))
+        crawls, jobs = run_once(config)
+        return _exit_code(crawls) or (0 if all(j.ok for j in jobs) else 1)
 
     if args.command == "serve":
         from watch.scheduler import serve
 
         return serve(config)
+
+    if args.command == "status":
+        from archive.db import open_db
+        from watch.status import collect_status, render_status
+
+        if args.check_alarms:
+            from watch.alarms import check_alarms
+
+            check_alarms(config)
+        db = open_db(config.resolve_path("archive.path"))
+        try:
+            status = collect_status(db, config)
+        finally:
+            db.close()
+        print(json.dumps(status, ensure_ascii=False, indent=2) if args.json else render_status(status))
+        return 0 if status["healthy"] else 1
+
+    if args.command == "check-config":
+        from watch.scheduler import next_runs
+
+        overrides = [var for var in watch_config.ENV_OVERRIDES if var in os.environ]
+        print(f"{config.path}: valid")
+        print(f"archive: {config.resolve_path('archive.path')}")
+        print(f"environment overrides: {', '.join(overrides) or 'none'}")
+        for name, cron, next_run in next_runs(config):
+            print(f"  job {name:<10} {cron!r:<24} next {next_run:%Y-%m-%d %H:%M %Z}")
+        print(f"alarms to: {', '.join(config['alarms.operators']) or 'nobody (alarms.operators is empty: log only)'}")
+        outbox = config.resolve_path("alerts.outbox_dir")
+        print(f"mail: {'SMTP' if config['alerts.smtp_url'] else f'.eml files in {outbox}'}")
+        return 0
+
+    if args.command in ("backup", "prune"):
+        from watch.maintenance import MaintenanceError, backup, prune
+
+        archive = config.resolve_path("archive.path")
+        try:
+            if args.command == "backup":
+                done = backup(archive, args.target.resolve())
+                print(f"{args.target}: {done['notices']:,} notices, {done['bytes'] / 1e6:.1f} MB")
+            else:
+                print(f"{prune(archive, args.days or config['maintenance.raw_days']):,} raw payloads dropped")
+        except (MaintenanceError, sqlite3.Error) as exc:
+            print(f"{args.command}: {exc}", file=sys.stderr)
+            return 2
+        return 0
 
     if args.command == "demo":
         from watch.demo import run_demo

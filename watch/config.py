@@ -59,17 +59,49 @@ def _positive(value: Any) -> str | None:
     return None if value > 0 else f"expected a number above 0, got {value!r}"
 
 
-def _cron(value: Any) -> str | None:
+def cron_trigger(value: str, timezone: str | None = None) -> Any:
+    """A crontab line as an APScheduler trigger: 5 fields, or 6 with seconds first (for trials and tests)."""
     from apscheduler.triggers.cron import CronTrigger
 
+    fields = str(value).split()
+    if len(fields) == 6:
+        second, minute, hour, day, month, day_of_week = fields
+        return CronTrigger(
+            second=second, minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=timezone
+        )
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields (or 6 with seconds first), got {len(fields)}")
+    return CronTrigger.from_crontab(str(value), timezone=timezone)
+
+
+def _cron(value: Any) -> str | None:
     try:
-        CronTrigger.from_crontab(str(value))
+        cron_trigger(str(value))
     except ValueError as exc:
         return f"not a valid crontab expression ({exc})"
-    fields = str(value).split()
-    if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
+    if any(ch.isdigit() for ch in str(value).split()[-1]):
         return "use weekday names (mon-fri), not numbers: cron and APScheduler number days differently"
     return None
+
+
+JOB_NAMES = ("boamp", "ted", "atexo", "sites", "feeds", "classify", "alerts", "newsletter")
+
+
+def _jobs(value: Any) -> str | None:
+    """`schedule.jobs`: a cron per job, overriding schedule.cron (newsletter: newsletter.cron)."""
+    for name, cron in value.items():
+        if name not in JOB_NAMES:
+            return f"{name}: unknown job (expected one of: {', '.join(JOB_NAMES)})"
+        if not isinstance(cron, str):
+            return f"{name}: expected a crontab string, got {cron!r}"
+        reason = _cron(cron)
+        if reason:
+            return f"{name}: {reason}"
+    return None
+
+
+def _ratio(value: Any) -> str | None:
+    return None if 0 < value < 1 else f"expected a number between 0 and 1, got {value!r}"
 
 
 def _entries(value: Any, required: set[str], optional: set[str]) -> str | None:
@@ -310,7 +342,33 @@ SCHEMA: dict[str, Any] = {
     },
     "schedule": {
         "timezone": Setting(str, "Europe/Paris", _timezone),
-        "cron": Setting(str, "15 8,14 * * mon-sun", _cron, "when `serve` runs the whole watch"),
+        "cron": Setting(
+            str,
+            "15 8,14 * * mon-sun",
+            _cron,
+            "when `serve` runs the watch: each crawl, then "
+            "classify, then alerts (jobs firing together run in that order, one at a time)",
+        ),
+        "jobs": Setting(
+            dict,
+            {},
+            _jobs,
+            "a cron per job, overriding schedule.cron: boamp, ted, atexo, sites, feeds, classify, alerts, newsletter",
+        ),
+        "misfire_grace": Setting(int, 3600, _positive, "seconds a late job may still start (else it is skipped)"),
+    },
+    "alarms": {
+        "operators": Setting(list, [], _codes, "e-mail addresses that receive breakage alarms"),
+        "failures": Setting(int, 3, _positive, "a source failing this many runs in a row is failing"),
+        "usual_weeks": Setting(int, 4, _positive, "weeks of history the usual (median) volume is taken from"),
+        "low_ratio": Setting(float, 0.25, _ratio, "a publishing day below this share of the usual is an alarm"),
+        "min_usual": Setting(int, 10, _positive, "a weekday whose usual volume is below this is not a publishing day"),
+        "quarantine_min": Setting(int, 20, _positive, "quarantined records in one run before it can be a spike"),
+        "quarantine_share": Setting(float, 0.05, _ratio, "share of a run's records quarantined that is a spike"),
+        "min_free_mb": Setting(int, 500, _positive, "free disk space under the archive below this is an alarm"),
+    },
+    "maintenance": {
+        "raw_days": Setting(int, 180, _positive, "prune drops raw source payloads older than this (notices kept)"),
     },
     "logging": {
         "level": Setting(str, "INFO", _level),
@@ -334,6 +392,10 @@ ENV_OVERRIDES: dict[str, str] = {
     "WATCH_PLATFORMS_ATEXO": "platforms.atexo",
     "WATCH_PLATFORMS_SITES": "platforms.sites",
     "WATCH_PLATFORMS_FEEDS": "platforms.feeds",
+    "WATCH_LISTEN": "alerts.listen",
+    "WATCH_OPERATORS": "alarms.operators",
+    "WATCH_EDITORS": "newsletter.editors",
+    "WATCH_SCHEDULE_CRON": "schedule.cron",
 }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from archive.db import open_db
+from archive.store import Archive
 from watch.config import ROOT, Config
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class CrawlResult:
     source: str
     exit_code: int
     run: dict[str, Any] | None
+    error: str | None = None  # why no run was recorded by the spider
 
     @property
     def ok(self) -> bool:
@@ -40,7 +42,7 @@ class CrawlResult:
 
     def summary(self) -> str:
         if self.run is None:
-            return f"{self.source}: crawl did not start (exit code {self.exit_code})"
+            return f"{self.source}: crawl did not run: {self.error or f'exit code {self.exit_code}'}"
         r = self.run
         line = (
             f"{self.source}: {r['outcome']} - {r['fetched'] or 0:,} read, {r['new'] or 0:,} new, "
@@ -82,17 +84,25 @@ def source_url(config: Config, source: str) -> str | None:
 
 
 def run_crawl(
-    config: Config, source: str, *, from_date: date | None = None, until_date: date | None = None
+    config: Config,
+    source: str,
+    *,
+    from_date: date | None = None,
+    until_date: date | None = None,
+    detach: bool = False,
 ) -> CrawlResult:
+    """One crawl. `detach` (serve) puts scrapy in its own session, so a Ctrl-C meant for the service lets
+    the running crawl finish instead of interrupting it."""
     url = source_url(config, source)
     if url is None:
         logger.info("%s: nothing configured, nothing to crawl", source)
         return CrawlResult(source, 0, None)
+    db_path = config.resolve_path("archive.path")
     try:
         probe(url)
     except NetworkUnreachable as exc:
         logger.error("%s: network unreachable: %s - nothing crawled", source, exc)
-        return CrawlResult(source, 2, None)
+        return _failed(db_path, CrawlResult(source, 2, None, f"network unreachable: {exc}"))
     cmd = [sys.executable, "-m", "scrapy", "crawl", source, "-s", f"WATCH_CONFIG={config.path}"]
     if from_date and source not in PLATFORM_SPIDERS:
         cmd += ["-a", f"from_date={from_date.isoformat()}"]
@@ -102,12 +112,26 @@ def run_crawl(
     env["SCRAPY_SETTINGS_MODULE"] = "spiders.settings"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     logger.info("%s: crawl starting (%s)", source, " ".join(cmd[3:]))
-    db_path = config.resolve_path("archive.path")
     last_id = _last_run_id(db_path, source)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, check=False)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, check=False, start_new_session=detach)
     run = _run_after(db_path, source, last_id)
+    if run is None:
+        error = f"scrapy exited with code {proc.returncode} before recording a run (see the log above)"
+        return _failed(db_path, CrawlResult(source, proc.returncode or 1, None, error))
     result = CrawlResult(source, proc.returncode, run)
     (logger.info if result.ok else logger.error)("%s", result.summary())
+    return result
+
+
+def _failed(db_path: Path, result: CrawlResult) -> CrawlResult:
+    """A crawl that never reached its spider still counts in the run history (and so in the alarms)."""
+    logger.error("%s", result.summary())
+    db = open_db(db_path)
+    try:
+        archive = Archive(db)
+        archive.finish_run(archive.start_run(f"crawl:{result.source}"), "failed", error=result.error)
+    finally:
+        db.close()
     return result
 
 

@@ -53,7 +53,7 @@ def run_demo(config_path: Path | None) -> int:
         # alerts as on the morning after the last recorded publication: the tenders open then are the ones sent
         as_of = datetime.combine(last + timedelta(days=1), time(8), tzinfo=PARIS)
         print(f"Demo: {len(imported)} sample subscribers (data/sample_subscribers.csv), alerts as of {as_of:%Y-%m-%d}")
-        results = run_once(config, from_date=first, until_date=last, as_of=as_of)
+        results, jobs = run_once(config, from_date=first, until_date=last, as_of=as_of)
     from newsletter.render import FORMATS
     from newsletter.run import compile_newsletter, recorded_weeks
 
@@ -68,6 +68,8 @@ def run_demo(config_path: Path | None) -> int:
     print("What the demo did:")
     for result in results:
         print(f"  {result.summary()}")
+    for job in jobs:
+        print(f"  {job.line()}")
     for source, count in stats["by_source"].items():
         kinds = ", ".join(f"{r['count']} {r['kind']}/{r['status']}" for r in stats["by_kind"] if r["source"] == source)
         print(f"  archive: {count} {source} notices ({kinds})")
@@ -106,4 +108,4 @@ def run_demo(config_path: Path | None) -> int:
     print(
         f"  newsletter {config.resolve_path('newsletter.out_dir')}/ ({len(weeks)} recorded weeks x html, md, docx, txt)"
     )
-    return 0 if all(r.ok for r in results) else 1
+    return 0 if all(r.ok for r in [*results, *jobs]) else 1

@@ -1,18 +1,21 @@
 """The whole watch once: crawl every enabled source, then every later stage that exists.
 
-Data flows one way: spiders -> archive -> procedures -> classify -> alerts (-> newsletter, later).
+Data flows one way: spiders -> archive -> procedures -> classify -> alerts; the newsletter reads the archive.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from alerts.run import run_alerts
 from archive import procedures
 from archive.db import open_db
 from watch.config import Config
 from watch.crawl import CrawlResult, enabled_sources, run_crawl
+
+if TYPE_CHECKING:
+    from watch.jobs import JobResult
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +57,12 @@ def classify(config: Config, *, all_notices: bool = False) -> dict[str, int]:
 
 def run_once(
     config: Config, *, from_date: date | None = None, until_date: date | None = None, as_of: datetime | None = None
-) -> list[CrawlResult]:
-    """Crawl, link, classify, alert. `as_of` replays the alerts as if it were that moment (the demo)."""
-    results = [run_crawl(config, s, from_date=from_date, until_date=until_date) for s in enabled_sources(config)]
-    link(config)
-    classify(config)
-    run_alerts(config, now=as_of)
-    return results
+) -> tuple[list[CrawlResult], list[JobResult]]:
+    """Crawl, link, classify, alert, then check the alarms. `as_of` replays the alerts as of that moment."""
+    from watch.alarms import check_alarms
+    from watch.jobs import run_job
+
+    crawls = [run_crawl(config, s, from_date=from_date, until_date=until_date) for s in enabled_sources(config)]
+    jobs = [run_job(config, "classify"), run_job(config, "alerts", as_of=as_of)]
+    check_alarms(config)
+    return crawls, jobs

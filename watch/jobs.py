@@ -1,0 +1,125 @@
+"""The watch's jobs: each source's crawl, classify (procedures, then themes), alerts, the newsletter.
+
+Every job leaves one row in the archive's `runs` table (crawls are recorded by the spider's pipeline, the
+others here) and one log line with its outcome and counts, so `status`, the alarms and an operator reading
+the log all see the same history. A job never raises: a failure is an outcome, recorded with its error.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from archive.db import open_db
+from archive.store import Archive
+from watch.config import Config
+from watch.crawl import SOURCES, enabled_sources, run_crawl
+
+logger = logging.getLogger("watch.jobs")
+
+CYCLE = (*SOURCES, "classify", "alerts")  # the order of one watch cycle
+ALL_JOBS = (*CYCLE, "newsletter")
+
+
+@dataclass
+class JobResult:
+    name: str
+    outcome: str  # ok, partial, failed, skipped
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("ok", "skipped")
+
+    def line(self) -> str:
+        counts = ", ".join(f"{k} {v:,}" for k, v in self.counts.items())
+        text = f"job {self.name}: {self.outcome} in {self.seconds:.1f}s"
+        if counts:
+            text += f" - {counts}"
+        if self.error:
+            text += f" - {self.error}"
+        return text
+
+
+def scheduled_jobs(config: Config) -> list[tuple[str, str]]:
+    """(job, cron) of every job `serve` schedules, in cycle order."""
+    overrides = config["schedule.jobs"]
+    jobs = [(name, overrides.get(name, config["schedule.cron"])) for name in enabled_sources(config)]
+    jobs += [(name, overrides.get(name, config["schedule.cron"])) for name in ("classify", "alerts")]
+    jobs.append(("newsletter", overrides.get("newsletter", config["newsletter.cron"])))
+    return jobs
+
+
+def run_job(config: Config, name: str, *, detach: bool = False, as_of: datetime | None = None) -> JobResult:
+    """Run one job, record it, log one line. `as_of` replays alerts as of that moment (the demo)."""
+    started = time.monotonic()
+    if name in SOURCES:
+        result = _crawl(config, name, detach)
+    elif name == "classify":
+        result = _recorded(config, name, _classify)
+    elif name == "alerts":
+        result = _recorded(config, name, lambda c: _alerts(c, as_of))
+    elif name == "newsletter":
+        result = _recorded(config, name, _newsletter)
+    else:
+        raise ValueError(f"unknown job {name!r} (known: {', '.join(ALL_JOBS)})")
+    result.seconds = time.monotonic() - started
+    (logger.info if result.ok else logger.error)("%s", result.line())
+    return result
+
+
+def _crawl(config: Config, source: str, detach: bool) -> JobResult:
+    crawl = run_crawl(config, source, detach=detach)
+    if crawl.run is None:
+        if crawl.exit_code == 0:
+            return JobResult(source, "skipped", error="nothing configured")
+        return JobResult(source, "failed", error=crawl.error)
+    run = crawl.run
+    counts = {k: run[k] or 0 for k in ("fetched", "new", "updated", "quarantined")}
+    return JobResult(source, run["outcome"], counts, run["error"])
+
+
+def _recorded(config: Config, name: str, work: Callable[[Config], tuple[str, dict[str, int], str | None]]) -> JobResult:
+    db = open_db(config.resolve_path("archive.path"))
+    try:
+        archive = Archive(db)
+        run_id = archive.start_run(name)
+        try:
+            outcome, counts, error = work(config)
+        except Exception as exc:  # a job failure is recorded and logged; the service goes on
+            logger.exception("job %s failed", name)
+            outcome, counts, error = "failed", {}, f"{type(exc).__name__}: {exc}"[:2000]
+        columns = {k: v for k, v in counts.items() if k in ("classified", "emails_sent")}
+        archive.finish_run(run_id, outcome, error=error, **columns)
+    finally:
+        db.close()
+    return JobResult(name, outcome, counts, error)
+
+
+def _classify(config: Config) -> tuple[str, dict[str, int], str | None]:
+    from watch.pipeline import classify, link
+
+    procedures = link(config)
+    counts = classify(config)
+    return "ok", {"procedures": sum(procedures.values()), "classified": counts["classified"]}, None
+
+
+def _alerts(config: Config, as_of: datetime | None) -> tuple[str, dict[str, int], str | None]:
+    from alerts.run import run_alerts
+
+    counts = run_alerts(config, now=as_of)
+    out = {"digests": counts["digests"], "emails_sent": counts["sent"], "pending": counts["pending"]}
+    if counts["failed"]:
+        return "partial", out, f"{counts['failed']} digest(s) not delivered, kept in the outbox"
+    return "ok", out, None
+
+
+def _newsletter(config: Config) -> tuple[str, dict[str, int], str | None]:
+    from newsletter.run import mail_to_editors
+
+    return "ok", {"emails_sent": mail_to_editors(config)}, None

@@ -1,0 +1,56 @@
+"""`backup` and `prune`: keeping the archive safe and its size in check while the watch runs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlite_utils
+
+from archive.db import open_db
+
+logger = logging.getLogger("watch.maintenance")
+
+
+class MaintenanceError(RuntimeError):
+    pass
+
+
+def backup(archive: Path, target: Path) -> dict[str, int]:
+    """A consistent copy of the archive, taken online (`VACUUM INTO` reads one snapshot while crawls write),
+    then opened and checked. Refuses to overwrite a file."""
+    if target.exists():
+        raise MaintenanceError(f"{target} exists: backup never overwrites, choose a new name")
+    if not target.parent.is_dir():
+        raise MaintenanceError(f"{target.parent} is not a directory")
+    db = open_db(archive)
+    try:
+        db.execute("VACUUM INTO ?", [str(target)])
+    finally:
+        db.close()
+    copy = sqlite_utils.Database(target)
+    try:
+        check = copy.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise MaintenanceError(f"{target}: the copy fails its check: {check}")
+        notices = copy.execute("select count(*) from notices").fetchone()[0]
+    finally:
+        copy.close()
+    size = target.stat().st_size
+    logger.info("backup: %s -> %s (%s notices, %.1f MB)", archive, target, f"{notices:,}", size / 1e6)
+    return {"notices": notices, "bytes": size}
+
+
+def prune(archive: Path, days: int, *, now: datetime | None = None) -> int:
+    """Drop raw source payloads fetched more than `days` ago; the notices (and the quarantine) are kept."""
+    cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+    db = open_db(archive)
+    try:
+        with db.conn:
+            dropped = db.execute("delete from raw_records where fetched_at < ?", [cutoff]).rowcount
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+    logger.info("prune: %s raw payloads fetched before %s dropped (notices kept)", f"{dropped:,}", cutoff)
+    return dropped

@@ -1,0 +1,56 @@
+"""`run_watch.py status`: each source's health for an operator or a monitoring probe (exit code 1 when a
+source is late or failing)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from watch.alarms import KINDS
+from watch.config import Config
+from watch.health import all_health, disk_note
+
+
+def collect_status(db: sqlite_utils.Database, config: Config, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    sources = [h.as_dict() for h in all_health(db, config, now)]
+    jobs = {
+        job: dict(row)
+        for job in ("classify", "alerts", "newsletter")
+        for row in db.query("select * from runs where job = ? order by id desc limit 1", [job])
+    }
+    incidents = list(db.query("select source, kind, detail, opened_at from incidents where resolved_at is null"))
+    return {
+        "healthy": all(s["state"] == "ok" for s in sources),
+        "sources": sources,
+        "jobs": jobs,
+        "disk": disk_note(config),
+        "open_incidents": incidents,
+    }
+
+
+def render_status(status: dict[str, Any]) -> str:
+    lines = [f"{'source':<8} {'health':<8} {'last success':<26} today (runs: read/new)   usual new   reason"]
+    for s in status["sources"]:
+        today = s["today"]
+        usual = "-" if s["usual_new"] is None else f"{s['usual_new']:g}"
+        lines.append(
+            f"{s['source']:<8} {s['state']:<8} {s['last_success'] or 'never':<26} "
+            f"{today['runs']}: {today['fetched']:,}/{today['new']:,}".ljust(70)
+            + f" {usual:>9}   {s['reason']}"
+        )
+        for kind, detail in s["notes"].items():
+            lines.append(f"{'':<8} note: {KINDS[kind]}: {detail}")
+    for job, run in status["jobs"].items():
+        error = f" - {run['error']}" if run["error"] else ""
+        lines.append(f"job {job}: last {run['outcome']} at {run['started']}{error}")
+    if status["disk"]:
+        lines.append(f"disk: {status['disk']}")
+    if status["open_incidents"]:
+        lines.append("open incidents:")
+        for i in status["open_incidents"]:
+            lines.append(f"  {i['source']} {KINDS[i['kind']]} since {i['opened_at']}: {i['detail']}")
+    lines.append("healthy" if status["healthy"] else "UNHEALTHY: a source is late or failing")
+    return "\n".join(lines)
