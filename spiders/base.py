@@ -150,6 +150,11 @@ class WindowedSpider(scrapy.Spider):
         settings.set("MAX_RETRY_AFTER", cfg["crawl.max_retry_after"], priority="spider")
         settings.set("DOWNLOAD_TIMEOUT", cfg["crawl.timeout"], priority="spider")
         settings.set("LOG_LEVEL", cfg["logging.level"].upper(), priority="spider")
+        cls.source_settings(settings, cfg)
+
+    @classmethod
+    def source_settings(cls, settings: Any, cfg: watch_config.Config) -> None:
+        """A source's own settings from the configuration (TED: its request delay)."""
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WindowedSpider:

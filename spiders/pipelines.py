@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from scrapy import signals
@@ -14,6 +15,7 @@ from spiders.items import NoticeItem, QuarantineItem, WindowDone
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+PROGRESS_EVERY = 30.0  # seconds between two progress lines
 
 
 class ArchivePipeline:
@@ -30,6 +32,7 @@ class ArchivePipeline:
         self.counts = UpsertCounts()
         self.quarantined = 0
         self.fetched = 0
+        self.started = self.last_progress = time.monotonic()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -71,6 +74,19 @@ class ArchivePipeline:
         if self.buffer:
             self.counts += self.archive.upsert_notices(self.buffer)
             self.buffer = []
+        now = time.monotonic()
+        if now - self.last_progress >= PROGRESS_EVERY:  # long backfills: a line every half minute
+            self.last_progress = now
+            rate = self.fetched / max(now - self.started, 1e-9)
+            logger.info(
+                "%s: %s records read so far (%.0f/s): %s new, %s updated, %s quarantined",
+                self.crawler.spider.name,
+                f"{self.fetched:,}",
+                rate,
+                f"{self.counts.new:,}",
+                f"{self.counts.updated:,}",
+                f"{self.quarantined:,}",
+            )
 
     def close_spider(self, spider: Any = None) -> None:
         self.flush()

@@ -189,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the whole watch offline on recorded notices (make demo)",
         description="Start a local replay of recorded real notices and run the watch against it.",
     )
+    p = sub.add_parser(
+        "replay",
+        parents=[common],
+        help="serve the recorded sources locally, to try crawl/once/serve offline",
+        description="Start the replay of the recorded real notices (BOAMP, TED, buyer platforms) on a local port "
+        "and print the WATCH_* variables that point the watch at it; runs until Ctrl-C or SIGTERM.",
+    )
+    p.add_argument("--port", type=int, default=8765, help="local port (default 8765)")
     return parser
 
 
@@ -350,6 +358,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.command}: {exc}", file=sys.stderr)
             return 2
         return 0
+
+    if args.command == "replay":
+        from watch.demo import run_replay
+
+        return run_replay(args.port)
 
     if args.command == "demo":
         from watch.demo import run_demo

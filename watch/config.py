@@ -84,7 +84,7 @@ def _cron(value: Any) -> str | None:
     return None
 
 
-JOB_NAMES = ("boamp", "ted", "atexo", "sites", "feeds", "classify", "alerts", "newsletter")
+JOB_NAMES = ("boamp", "ted", "atexo", "sites", "feeds", "classify", "alerts", "alarms", "newsletter")
 
 
 def _jobs(value: Any) -> str | None:

@@ -7,8 +7,10 @@ stages run. The replay endpoint has its own watermark, so a later live run start
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shlex
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -26,30 +28,64 @@ from watch.stats import collect
 CORPUS = watch_config.ROOT / "data" / "recorded"
 
 
-def run_demo(config_path: Path | None) -> int:
+def mount_recorded(server: ReplayServer) -> tuple[dict[str, str], str]:
+    """Serve the recorded corpus; returns the WATCH_* variables pointing the watch at it, and a summary."""
     records = load_records([CORPUS / "boamp"])
     ted_notices, ted_xml = load_corpus([CORPUS / "ted"])
+    platforms = recorded_platforms(server, CORPUS / "buyers")
+    env = {
+        "WATCH_BOAMP_URL": BoampDataset(records).mount(server),
+        "WATCH_TED_URL": TedDataset(ted_notices, ted_xml).mount(server),
+        # the recorded TED notices come from several countries and notice types: replay them all
+        "WATCH_TED_SCOPE": "",
+        "WATCH_TED_NOTICE_TYPES": "",
+        "WATCH_PLATFORMS_ATEXO": json.dumps(platforms),
+        "WATCH_PLATFORMS_SITES": "[]",
+        "WATCH_PLATFORMS_FEEDS": "[]",
+    }
+    summary = (
+        f"{len(records)} recorded BOAMP notices and {len(ted_notices)} TED notices ({len(ted_xml)} with eForms "
+        f"XML), and the recorded pages of {len(platforms)} buyer platforms, at {server.url}"
+    )
+    return env, summary
+
+
+def recorded_days() -> tuple[date, date]:
+    records = load_records([CORPUS / "boamp"])
+    ted_notices, _ = load_corpus([CORPUS / "ted"])
     days = [r["dateparution"] for r in records if r.get("dateparution")]
     days += [str(n.get("publication-date") or n.get("PD"))[:10] for n in ted_notices]
-    first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    return date.fromisoformat(min(days)), date.fromisoformat(max(days))
+
+
+def run_replay(port: int) -> int:
+    """`run_watch.py replay`: the recorded sources on a local port until Ctrl-C, to try `serve` offline."""
+    import signal
+    import threading
+
+    with ReplayServer(port=port) as server:
+        env, summary = mount_recorded(server)
+        print(f"Replaying {summary}. Point the watch at it with:")
+        for var, value in env.items():
+            print(f"export {var}={shlex.quote(value)}")
+        print("(Ctrl-C or SIGTERM stops the replay)", flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    return 0
+
+
+def run_demo(config_path: Path | None) -> int:
+    first, last = recorded_days()
     with ReplayServer() as server:
-        os.environ["WATCH_BOAMP_URL"] = BoampDataset(records).mount(server)
-        os.environ["WATCH_TED_URL"] = TedDataset(ted_notices, ted_xml).mount(server)
-        # the recorded TED notices come from several countries and notice types: replay them all
-        os.environ["WATCH_TED_SCOPE"] = ""
-        os.environ["WATCH_TED_NOTICE_TYPES"] = ""
-        platforms = recorded_platforms(server, CORPUS / "buyers")
-        os.environ["WATCH_PLATFORMS_ATEXO"] = json.dumps(platforms)
-        os.environ["WATCH_PLATFORMS_SITES"] = os.environ["WATCH_PLATFORMS_FEEDS"] = "[]"
+        env, summary = mount_recorded(server)
+        os.environ.update(env)
         config = watch_config.load(config_path)
         db = open_db(config.resolve_path("archive.path"))
         imported = import_csv(db, (watch_config.ROOT / "data" / "sample_subscribers.csv").read_text(encoding="utf-8"))
         db.close()
-        print(
-            f"Demo: replaying {len(records)} recorded BOAMP notices and {len(ted_notices)} TED notices "
-            f"({len(ted_xml)} with eForms XML), published {first} .. {last}, and the recorded pages of "
-            f"{len(platforms)} buyer platforms, at {server.url}"
-        )
+        print(f"Demo: replaying {summary}; published {first} .. {last}")
         # alerts as on the morning after the last recorded publication: the tenders open then are the ones sent
         as_of = datetime.combine(last + timedelta(days=1), time(8), tzinfo=PARIS)
         print(f"Demo: {len(imported)} sample subscribers (data/sample_subscribers.csv), alerts as of {as_of:%Y-%m-%d}")

@@ -20,7 +20,7 @@ from watch.crawl import SOURCES, enabled_sources, run_crawl
 
 logger = logging.getLogger("watch.jobs")
 
-CYCLE = (*SOURCES, "classify", "alerts")  # the order of one watch cycle
+CYCLE = (*SOURCES, "classify", "alerts", "alarms")  # the order of one watch cycle; alarms checked last
 ALL_JOBS = (*CYCLE, "newsletter")
 
 
@@ -50,7 +50,7 @@ def scheduled_jobs(config: Config) -> list[tuple[str, str]]:
     """(job, cron) of every job `serve` schedules, in cycle order."""
     overrides = config["schedule.jobs"]
     jobs = [(name, overrides.get(name, config["schedule.cron"])) for name in enabled_sources(config)]
-    jobs += [(name, overrides.get(name, config["schedule.cron"])) for name in ("classify", "alerts")]
+    jobs += [(name, overrides.get(name, config["schedule.cron"])) for name in ("classify", "alerts", "alarms")]
     jobs.append(("newsletter", overrides.get("newsletter", config["newsletter.cron"])))
     return jobs
 
@@ -66,6 +66,8 @@ def run_job(config: Config, name: str, *, detach: bool = False, as_of: datetime 
         result = _recorded(config, name, lambda c: _alerts(c, as_of))
     elif name == "newsletter":
         result = _recorded(config, name, _newsletter)
+    elif name == "alarms":
+        result = _alarms(config)
     else:
         raise ValueError(f"unknown job {name!r} (known: {', '.join(ALL_JOBS)})")
     result.seconds = time.monotonic() - started
@@ -117,6 +119,17 @@ def _alerts(config: Config, as_of: datetime | None) -> tuple[str, dict[str, int]
     if counts["failed"]:
         return "partial", out, f"{counts['failed']} digest(s) not delivered, kept in the outbox"
     return "ok", out, None
+
+
+def _alarms(config: Config) -> JobResult:
+    """Not a recorded run: its history is the incidents table."""
+    from watch.alarms import check_alarms
+
+    try:
+        return JobResult("alarms", "ok", check_alarms(config))
+    except Exception as exc:  # e.g. the archive is unreadable: said, and the service goes on
+        logger.exception("job alarms failed")
+        return JobResult("alarms", "failed", error=f"{type(exc).__name__}: {exc}")
 
 
 def _newsletter(config: Config) -> tuple[str, dict[str, int], str | None]:

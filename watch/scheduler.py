@@ -4,7 +4,8 @@ Jobs (each source's crawl, classify, alerts, the newsletter) come from the confi
 in `schedule.timezone`. One worker thread runs them one at a time: jobs firing together run in cycle order
 (APScheduler orders jobs due at the same instant by id, and the ids carry that order), `max_instances=1`
 and coalescing mean a slow job is never overlapped and missed firings collapse into one, and a firing later
-than `schedule.misfire_grace` is skipped. After every job the alarms are checked.
+than `schedule.misfire_grace` is skipped. The alarms are checked last in each cycle, once every job due
+with it has run, so that a source whose crawl is merely queued is never reported late.
 
 A lock file beside the archive keeps a second `serve` off the same archive. SIGTERM and SIGINT stop the
 scheduler; the running job finishes (its crawl runs in its own session, so a terminal's Ctrl-C does not
@@ -27,7 +28,6 @@ from zoneinfo import ZoneInfo
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from watch.alarms import check_alarms
 from watch.config import Config, cron_trigger
 from watch.jobs import ALL_JOBS, run_job, scheduled_jobs
 
@@ -89,7 +89,6 @@ class Service:
             logger.info("job %s: starting", name)
             try:
                 self.runner(self.config, name)
-                check_alarms(self.config)
             except Exception:  # the service outlives a job's bug; the traceback is in the log
                 logger.exception("job %s crashed", name)
 

@@ -39,10 +39,8 @@ class TedSpider(WindowedSpider):
     }
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> TedSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.download_delay = spider.config["sources.ted.delay"]  # TED: about 700 requests/min at most
-        return spider
+    def source_settings(cls, settings: Any, cfg: Any) -> None:
+        settings.set("DOWNLOAD_DELAY", cfg["sources.ted.delay"], priority="spider")  # TED: ~700 requests/min
 
     @property
     def limit(self) -> int:

@@ -143,7 +143,23 @@ def test_stats_after_a_crawl(replay: ReplayServer, watch: Watch) -> None:
     assert {"published": "2026-09-03", "source": "boamp", "count": 1} in stats["by_day"]
 
 
-@pytest.mark.parametrize("command", ["crawl", "once", "link", "serve", "inspect", "stats", "demo"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "crawl",
+        "once",
+        "link",
+        "serve",
+        "status",
+        "check-config",
+        "backup",
+        "prune",
+        "replay",
+        "inspect",
+        "stats",
+        "demo",
+    ],
+)
 def test_every_command_has_help(watch: Watch, command: str) -> None:
     proc = watch.run(command, "--help")
     assert proc.returncode == 0 and "--config" in proc.stdout

@@ -54,7 +54,7 @@ def test_a_fast_cron_fires_the_jobs_in_cycle_order_one_at_a_time(watch: Watch) -
     service.wait_for_running_job()
 
     names = [name for name, *_ in spans]
-    assert names[:8] == ["boamp", "ted", "classify", "alerts"] * 2
+    assert names[:10] == ["boamp", "ted", "classify", "alerts", "alarms"] * 2
     assert "newsletter" not in names  # on its own weekly cron
     for (_, _, end), (_, start, _) in zip(spans, spans[1:], strict=False):
         assert end <= start  # never two jobs at once
