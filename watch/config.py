@@ -506,5 +506,12 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
             node[last] = _coerce_env(env[var], _spec(dotted))
         except ValueError as exc:
             raise ConfigError(f"environment {var} ({dotted}): {exc}") from exc
-    values = _validate(data, SCHEMA, "", file)
+    try:
+        values = _validate(data, SCHEMA, "", file)
+    except ConfigError as exc:  # a bad value set by the environment: name the variable, not the file
+        message = str(exc)
+        for var, dotted in ENV_OVERRIDES.items():
+            if var in env and message.startswith(f"{file}: {dotted}:"):
+                raise ConfigError(f"environment {var} ({message.removeprefix(f'{file}: ')})") from None
+        raise
     return Config(values, path)

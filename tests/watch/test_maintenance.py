@@ -82,3 +82,10 @@ def test_check_config_names_the_bad_key(watch: Watch) -> None:
         watch.write_config(text)
         proc = watch.run("check-config")
         assert proc.returncode == 2 and message in proc.stderr, (text, proc.stderr)
+
+
+def test_a_bad_environment_override_names_the_variable(watch: Watch) -> None:
+    watch.env["WATCH_SCHEDULE_CRON"] = "15 8 * * 1"
+    proc = watch.run("check-config")
+    assert proc.returncode == 2
+    assert "environment WATCH_SCHEDULE_CRON (schedule.cron: use weekday names" in proc.stderr
