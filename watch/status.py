@@ -32,15 +32,16 @@ def collect_status(db: sqlite_utils.Database, config: Config, now: datetime | No
 
 
 def render_status(status: dict[str, Any]) -> str:
-    lines = [f"{'source':<8} {'health':<8} {'last success':<26} today (runs: read/new)   usual new   reason"]
+    lines = [f"{'source':<8} {'health':<8} {'last success':<26} {'runs today':>10} {'read':>8} {'new':>7} {'usual new':>9}"]
     for s in status["sources"]:
         today = s["today"]
         usual = "-" if s["usual_new"] is None else f"{s['usual_new']:g}"
         lines.append(
-            f"{s['source']:<8} {s['state']:<8} {s['last_success'] or 'never':<26} "
-            f"{today['runs']}: {today['fetched']:,}/{today['new']:,}".ljust(70)
-            + f" {usual:>9}   {s['reason']}"
+            f"{s['source']:<8} {s['state']:<8} {s['last_success'] or 'never':<26} {today['runs']:>10} "
+            f"{today['fetched']:>8,} {today['new']:>7,} {usual:>9}"
         )
+        if s["reason"]:
+            lines.append(f"{'':<8} {s['state']}: {s['reason']}")
         for kind, detail in s["notes"].items():
             lines.append(f"{'':<8} note: {KINDS[kind]}: {detail}")
     for job, run in status["jobs"].items():

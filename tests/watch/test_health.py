@@ -42,7 +42,7 @@ def test_status_of_a_healthy_source_exits_0(watch: Watch) -> None:
     _run(watch, "ok", timedelta(minutes=5), fetched=120, new=80)
     proc = watch.run("status")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "boamp    ok" in proc.stdout and "1: 120/80" in proc.stdout and proc.stdout.rstrip().endswith("healthy")
+    assert "boamp    ok" in proc.stdout and "120      80" in proc.stdout and proc.stdout.rstrip().endswith("healthy")
 
 
 def test_status_of_a_late_source_exits_1(watch: Watch) -> None:
