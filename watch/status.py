@@ -32,7 +32,8 @@ def collect_status(db: sqlite_utils.Database, config: Config, now: datetime | No
 
 
 def render_status(status: dict[str, Any]) -> str:
-    lines = [f"{'source':<8} {'health':<8} {'last success':<26} {'runs today':>10} {'read':>8} {'new':>7} {'usual new':>9}"]
+    columns = ("source", "health", "last success", "runs today", "read", "new", "usual new")
+    lines = ["{:<8} {:<8} {:<26} {:>10} {:>8} {:>7} {:>9}".format(*columns)]
     for s in status["sources"]:
         today = s["today"]
         usual = "-" if s["usual_new"] is None else f"{s['usual_new']:g}"
