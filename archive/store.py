@@ -225,6 +225,17 @@ class Archive:
         with self.db.conn:
             self.db["runs"].update(run_id, {"finished": now_iso(), "outcome": outcome, **counts})
 
+    def close_stale_runs(self, started_before: str) -> int:
+        """Runs still 'running' long after they began: their process died (SIGKILL, power cut) before it
+        could record an outcome. Marked interrupted, so the history does not show them running forever."""
+        with self.db.conn:
+            return self.db.execute(
+                "update runs set outcome = 'interrupted', finished = ?, "
+                "error = 'the process ended without recording an outcome' "
+                "where outcome = 'running' and started < ?",
+                [now_iso(), started_before],
+            ).rowcount
+
 
 def today_paris() -> date:
     from notices.dates import PARIS

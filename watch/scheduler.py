@@ -20,7 +20,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -138,6 +138,7 @@ def serve(config: Config, runner: Runner | None = None) -> int:
         logger.error("serve: not started: %s", exc)
         return 1
     try:
+        _close_stale_runs(config)
         service = Service(config, runner)
         try:
             endpoint = start_endpoint(config)
@@ -164,6 +165,20 @@ def serve(config: Config, runner: Runner | None = None) -> int:
         return 0
     finally:
         lock.release()
+
+
+def _close_stale_runs(config: Config) -> None:
+    from archive.db import open_db
+    from archive.store import Archive
+
+    db = open_db(config.resolve_path("archive.path"))
+    try:
+        day_ago = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
+        closed = Archive(db).close_stale_runs(day_ago)
+    finally:
+        db.close()
+    if closed:
+        logger.warning("serve: %d run(s) left 'running' for over a day marked interrupted", closed)
 
 
 def next_runs(config: Config, now: datetime | None = None) -> list[tuple[str, str, datetime]]:

@@ -78,3 +78,12 @@ def test_watermark_moves_only_over_contiguous_final_windows(tmp_path: Path) -> N
     assert a.complete_window("boamp", ENDPOINT, date(2026, 1, 4), date(2026, 1, 4), 5, **today) is None
     assert a.watermark("boamp", ENDPOINT) == date(2026, 1, 3)
     assert a.watermark("boamp", "https://live.example/boamp") is None  # per endpoint
+
+
+def test_runs_left_running_by_a_dead_process_are_closed_as_interrupted(tmp_path: Path) -> None:
+    a = archive(tmp_path)
+    stale, fresh = a.start_run("crawl:boamp"), a.start_run("crawl:ted")
+    a.db["runs"].update(stale, {"started": "2026-01-01T08:00:00+00:00"})
+    assert a.close_stale_runs("2026-06-01T00:00:00+00:00") == 1
+    assert a.db["runs"].get(stale)["outcome"] == "interrupted"
+    assert a.db["runs"].get(fresh)["outcome"] == "running"

@@ -129,3 +129,19 @@ def test_far_fewer_notices_than_usual_on_a_publishing_day(watch: Watch) -> None:
     assert health.state == "ok"
     note = health.notes["low_volume"]
     assert note.startswith("3 notices published on") and "usually 40 on that weekday" in note
+
+
+def test_a_crawl_that_cannot_reach_its_source_is_recorded_as_failed(watch: Watch) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    _config(watch)
+    watch.env["WATCH_BOAMP_URL"] = f"http://127.0.0.1:{port}/api/explore/v2.1/catalog/datasets/boamp"
+    proc = watch.run("crawl", "boamp")
+    assert proc.returncode == 2 and "network unreachable" in proc.stderr
+    db = open_db(watch.db_path)
+    [run] = list(db.query("select job, outcome, error from runs"))
+    db.close()
+    assert run["job"] == "crawl:boamp" and run["outcome"] == "failed" and "cannot reach 127.0.0.1" in run["error"]
