@@ -20,19 +20,10 @@ from urllib.parse import urlparse
 
 import yaml
 
+from classify.taxonomy import THEME_CODES
+
 ROOT = Path(__file__).resolve().parent.parent
-THEMES = (
-    "insertion_emploi",
-    "dechets_chantier",
-    "mobilite_verte",
-    "usages_ephemeres",
-    "efficacite_energetique",
-    "agriculture_proximite",
-    "restauration_solidaire",
-    "accessibilite_handicap",
-    "tourisme_solidaire",
-    "surete_equipements",
-)
+THEMES = THEME_CODES  # the ten themes, defined once in classify/taxonomy.py
 DEFAULT_PATH = ROOT / "config.yaml"
 
 

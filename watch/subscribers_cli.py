@@ -15,24 +15,7 @@ def run_subscribers(config: Config, args: argparse.Namespace) -> int:
     db = open_db(config.resolve_path("archive.path"))
     try:
         if args.action == "add":
-            data = {
-                k: getattr(args, k)
-                for k in (
-                    "name",
-                    "emails",
-                    "kind",
-                    "themes",
-                    "departements",
-                    "regions",
-                    "national",
-                    "keywords",
-                    "exclude_keywords",
-                    "value_min",
-                    "value_max",
-                    "notice_kinds",
-                    "frequency",
-                )
-            }
+            data = {k: getattr(args, k) for k in subs.CSV_FIELDS if k != "active"}
             sub_id = subs.save(db, subs.validate(data, "subscriber"))
             print(f"subscriber {sub_id} saved: {args.name}")
         elif args.action == "list":
