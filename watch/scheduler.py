@@ -14,6 +14,7 @@ cut it short), queued ones do not start.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -26,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from watch.config import Config, cron_trigger
@@ -98,7 +100,8 @@ class Service:
         running = self.busy.locked()
         logger.info("received %s: stopping%s", signal.Signals(signum).name, " after the running job" if running else "")
         self.stopping.set()
-        self.scheduler.shutdown(wait=False)
+        with contextlib.suppress(SchedulerNotRunningError):  # a signal before the scheduler started
+            self.scheduler.shutdown(wait=False)
 
     def wait_for_running_job(self) -> None:
         with self.busy:
@@ -155,7 +158,8 @@ def serve(config: Config, runner: Runner | None = None) -> int:
             config.resolve_path("archive.path"),
         )
         try:
-            service.scheduler.start()  # blocks until request_stop
+            if not service.stopping.is_set():
+                service.scheduler.start()  # blocks until request_stop
         finally:
             if service.busy.locked():
                 logger.info("serve: waiting for the running job to finish")
