@@ -59,10 +59,8 @@ def run_once(
     config: Config, *, from_date: date | None = None, until_date: date | None = None, as_of: datetime | None = None
 ) -> tuple[list[CrawlResult], list[JobResult]]:
     """Crawl, link, classify, alert, then check the alarms. `as_of` replays the alerts as of that moment."""
-    from watch.alarms import check_alarms
     from watch.jobs import run_job
 
     crawls = [run_crawl(config, s, from_date=from_date, until_date=until_date) for s in enabled_sources(config)]
-    jobs = [run_job(config, "classify"), run_job(config, "alerts", as_of=as_of)]
-    check_alarms(config)
+    jobs = [run_job(config, "classify"), run_job(config, "alerts", as_of=as_of), run_job(config, "alarms")]
     return crawls, jobs
