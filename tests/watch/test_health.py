@@ -29,7 +29,11 @@ def _config(watch: Watch, extra: str = "") -> watch_config.Config:
 
 def _run(watch: Watch, outcome: str, ago: timedelta, error: str | None = None, **counts: int) -> None:
     db = open_db(watch.db_path)
-    started = (NOW - ago).isoformat(timespec="seconds")
+    moment = NOW - ago
+    if ago < timedelta(days=1):  # "today's" runs stay on today's Paris date, even just after midnight
+        midnight = datetime.combine(NOW.astimezone(PARIS).date(), datetime.min.time(), tzinfo=PARIS)
+        moment = max(moment, midnight)
+    started = moment.isoformat(timespec="seconds")
     with db.conn:
         db["runs"].insert(
             {"job": "crawl:boamp", "started": started, "finished": started, "outcome": outcome, "error": error} | counts
