@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 
 import sqlite_utils
@@ -35,6 +36,11 @@ def is_due(sub: Subscriber, now: datetime) -> bool:
 def transport_from(config: Config) -> Any:
     url = config["alerts.smtp_url"].strip()
     return SmtpTransport(url) if url else FileTransport(config.resolve_path("alerts.outbox_dir"))
+
+
+def envelope_sender(config: Config) -> str:
+    """The bare address of alerts.sender ("Name <a@b>" -> "a@b"), for the SMTP envelope."""
+    return parseaddr(config["alerts.sender"])[1]
 
 
 def renderer_from(config: Config, db: sqlite_utils.Database) -> DigestRenderer:

@@ -9,7 +9,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from alerts.render import MAIL_POLICY
-from alerts.run import transport_from
+from alerts.run import envelope_sender, transport_from
 from archive.db import open_db
 from classify.taxonomy import load as load_taxonomy
 from newsletter.content import Compiler, Filter, Issue, last_complete_week, parse_week, read_intro
@@ -104,8 +104,7 @@ def mail_to_editors(config: Config, week: str | None = None) -> int:
     )
     transport = transport_from(config)
     try:
-        sender = config["alerts.sender"].rsplit("<", 1)[-1].rstrip(">").strip()
-        transport.send(msg["Message-ID"], sender, editors, msg.as_bytes(policy=MAIL_POLICY))
+        transport.send(msg["Message-ID"], envelope_sender(config), editors, msg.as_bytes(policy=MAIL_POLICY))
     finally:
         transport.close()
     logger.info("newsletter %s: draft mailed to %d editor(s) via %s", week, len(editors), transport)

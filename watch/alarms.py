@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from alerts.render import MAIL_POLICY
-from alerts.run import transport_from
+from alerts.run import envelope_sender, transport_from
 from archive.db import now_iso, open_db
 from watch.config import Config
 from watch.health import all_health, disk_note
@@ -115,9 +115,8 @@ def _notify(db: sqlite_utils.Database, config: Config) -> int:
 
 def _send(transport: Any, config: Config, operators: list[str], incident: dict[str, Any], *, recovered: bool) -> bool:
     msg = alarm_message(config, operators, incident, recovered=recovered)
-    sender = config["alerts.sender"].rsplit("<", 1)[-1].rstrip(">").strip()
     try:
-        transport.send(msg["Message-ID"], sender, operators, msg.as_bytes(policy=MAIL_POLICY))
+        transport.send(msg["Message-ID"], envelope_sender(config), operators, msg.as_bytes(policy=MAIL_POLICY))
     except Exception as exc:  # kept due; the next check retries
         logger.error(
             "alarm mail for %s/%s not sent (retried at the next check): %s", incident["source"], incident["kind"], exc

@@ -75,7 +75,9 @@ def _cron(value: Any) -> str | None:
     return None
 
 
-JOB_NAMES = ("boamp", "ted", "atexo", "sites", "feeds", "classify", "alerts", "alarms", "newsletter")
+SOURCES = ("boamp", "ted", "atexo", "sites", "feeds")  # spider names, in crawl order
+# every job serve runs, in the order of one cycle (alarms checked last), then the weekly newsletter
+JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter")
 
 
 def _jobs(value: Any) -> str | None:

@@ -21,11 +21,10 @@ from urllib.parse import urlparse
 
 from archive.db import open_db
 from archive.store import Archive
-from watch.config import ROOT, Config
+from watch.config import ROOT, SOURCES, Config
 
 logger = logging.getLogger(__name__)
 
-SOURCES = ("boamp", "ted", "atexo", "sites", "feeds")  # spider names, in crawl order
 PLATFORM_SPIDERS = {"atexo": "platforms.atexo", "sites": "platforms.sites", "feeds": "platforms.feeds"}
 
 

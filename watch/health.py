@@ -39,10 +39,6 @@ class SourceHealth:
     usual_published: float | None  # median notices published on the same weekday
     notes: dict[str, str] = field(default_factory=dict)  # alarm kind -> detail
 
-    @property
-    def healthy(self) -> bool:
-        return self.state == "ok"
-
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -15,13 +15,10 @@ from datetime import datetime
 
 from archive.db import open_db
 from archive.store import Archive
-from watch.config import Config
-from watch.crawl import SOURCES, enabled_sources, run_crawl
+from watch.config import JOB_NAMES, SOURCES, Config
+from watch.crawl import enabled_sources, run_crawl
 
 logger = logging.getLogger("watch.jobs")
-
-CYCLE = (*SOURCES, "classify", "alerts", "alarms")  # the order of one watch cycle; alarms checked last
-ALL_JOBS = (*CYCLE, "newsletter")
 
 
 @dataclass
@@ -49,10 +46,9 @@ class JobResult:
 def scheduled_jobs(config: Config) -> list[tuple[str, str]]:
     """(job, cron) of every job `serve` schedules, in cycle order."""
     overrides = config["schedule.jobs"]
-    jobs = [(name, overrides.get(name, config["schedule.cron"])) for name in enabled_sources(config)]
-    jobs += [(name, overrides.get(name, config["schedule.cron"])) for name in ("classify", "alerts", "alarms")]
-    jobs.append(("newsletter", overrides.get("newsletter", config["newsletter.cron"])))
-    return jobs
+    cycle = (*enabled_sources(config), "classify", "alerts", "alarms")
+    jobs = [(name, overrides.get(name, config["schedule.cron"])) for name in cycle]
+    return [*jobs, ("newsletter", overrides.get("newsletter", config["newsletter.cron"]))]
 
 
 def run_job(config: Config, name: str, *, detach: bool = False, as_of: datetime | None = None) -> JobResult:
@@ -69,7 +65,7 @@ def run_job(config: Config, name: str, *, detach: bool = False, as_of: datetime 
     elif name == "alarms":
         result = _alarms(config)
     else:
-        raise ValueError(f"unknown job {name!r} (known: {', '.join(ALL_JOBS)})")
+        raise ValueError(f"unknown job {name!r} (known: {', '.join(JOB_NAMES)})")
     result.seconds = time.monotonic() - started
     (logger.info if result.ok else logger.error)("%s", result.line())
     return result

@@ -30,8 +30,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from watch.config import Config, cron_trigger
-from watch.jobs import ALL_JOBS, run_job, scheduled_jobs
+from watch.config import JOB_NAMES, Config, cron_trigger
+from watch.jobs import run_job, scheduled_jobs
 
 logger = logging.getLogger("watch.serve")
 
@@ -116,7 +116,7 @@ def build_scheduler(config: Config, run: Callable[[str], None]) -> BlockingSched
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": config["schedule.misfire_grace"]},
     )
     for name, cron in scheduled_jobs(config):
-        scheduler.add_job(run, cron_trigger(cron, tz), args=[name], id=f"{ALL_JOBS.index(name):02d}-{name}", name=name)
+        scheduler.add_job(run, cron_trigger(cron, tz), args=[name], id=f"{JOB_NAMES.index(name):02d}-{name}", name=name)
     return scheduler
 
 

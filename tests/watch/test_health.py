@@ -69,7 +69,8 @@ def test_status_of_a_failing_source_exits_1(watch: Watch) -> None:
 
 
 def test_a_source_never_crawled_is_late(watch: Watch) -> None:
-    proc = (_config(watch), watch.run("status"))[1]
+    _config(watch)
+    proc = watch.run("status")
     assert proc.returncode == 1 and "never crawled successfully" in proc.stdout
 
 
