@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from alerts.matching import Match
 from alerts.subscribers import Subscriber
 from alerts.tokens import Signer
+from classify.cpv import label as cpv_label
 from notices.dates import PARIS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -96,14 +97,31 @@ def environment() -> Environment:
     return env
 
 
+def evidence_words(evidence: list[dict[str, Any]]) -> list[str]:
+    """The strongest phrase the notice wrote, then a CPV code with its French label (or a BOAMP descriptor).
+
+    Evidence comes strongest first from the classifier; at most one phrase and one code are shown.
+    """
+    words = []
+    phrase = next((e for e in evidence if e.get("text")), None)
+    if phrase:
+        words.append(f"« {phrase['text']} »")
+    cpv = next((e for e in evidence if e.get("field") == "cpv" and e.get("code")), None)
+    if cpv:
+        name = cpv_label(cpv["code"])
+        words.append(f"CPV {cpv['code']} ({name})" if name else f"CPV {cpv['code']}")
+    elif (desc := next((e for e in evidence if e.get("field") == "descriptors"), None)) is not None:
+        words.append(f"descripteur « {desc.get('label') or desc.get('code')} »")
+    return words
+
+
 def why(match: Match, labels: dict[str, str], sub: Subscriber) -> list[str]:
     """Why a tender is in this subscriber's digest, in plain French, from the classifier's evidence."""
     out = []
     for reason in match.reasons:
         kind, _, value = reason.partition(":")
         if kind == "theme":
-            evidence = match.item.themes.get(value, {}).get("evidence", [])
-            words = [f"« {e['text']} »" if e.get("text") else f"code {e.get('code')}" for e in evidence[:2]]
+            words = evidence_words(match.item.themes.get(value, {}).get("evidence", []))
             out.append(f"{labels.get(value, value)} : {', '.join(words)}" if words else labels.get(value, value))
         else:
             out.append(f"mot-clé « {value} »")

@@ -14,6 +14,7 @@ def from_config(config: Config) -> Classifier:
     from classify.engine import Classifier
     from classify.event import EventConfig
     from classify.taxonomy import load
+    from classify.weights import load as load_weights
 
     event = None
     if config["event.name"].strip():
@@ -23,4 +24,6 @@ def from_config(config: Config) -> Classifier:
             host_buyers=config["event.host_buyers"],
             phrases=config["event.phrases"],
         )
-    return Classifier(load(config.resolve_path("classify.taxonomy")), event)
+    taxonomy = load(config.resolve_path("classify.taxonomy"))
+    weights = load_weights(config.resolve_path("classify.weights"), taxonomy.fields, taxonomy.threshold)
+    return Classifier(taxonomy, event, weights)

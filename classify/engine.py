@@ -6,8 +6,10 @@ so the classifier measured on analysts' files is the one that classifies the arc
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,10 @@ from classify.event import EventConfig, EventDetector
 from classify.flags import FlagDetector
 from classify.taxonomy import Taxonomy
 from classify.taxonomy import load as load_taxonomy
-from classify.text import Tokens
+from classify.text import Tokens, fold
 from classify.themes import ThemeScorer
+from classify.weights import Weights
+from classify.weights import load as load_weights
 
 KNOWN_WORDS = Path(__file__).resolve().parent / "known_words.txt"
 
@@ -94,23 +98,51 @@ class ClassifyInput:
         )
 
 
+@lru_cache(maxsize=4)
 def load_known_words(path: Path = KNOWN_WORDS) -> frozenset[str]:
-    if not path.exists():
-        return frozenset()
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    """Words the fuzzy matcher never corrects: they are real words, not typos.
+
+    The guard is the union of a maintained French dictionary (pyspellchecker's, about 140,000 forms) and the
+    words seen at least twice in the BOAMP corpora (place and buyer names, jargon, abbreviations). With it, two
+    distinct words never match each other ("vacants" is not "vacances", "toiture" is not "voiture").
+    """
+    words: set[str] = set()
+    if path.exists():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        words.update(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    words.update(french_dictionary())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def french_dictionary() -> frozenset[str]:
+    """The folded forms of pyspellchecker's French word list."""
+    import spellchecker
+
+    resource = Path(spellchecker.__file__).resolve().parent / "resources" / "fr.json.gz"
+    try:
+        entries = json.loads(gzip.decompress(resource.read_bytes()))
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"{resource}: cannot read the French word list ({exc})") from exc
+    return frozenset(fold(w) for w in entries if w.isalpha())
 
 
 class Classifier:
-    def __init__(self, taxonomy: Taxonomy | None = None, event: EventConfig | None = None):
+    def __init__(
+        self, taxonomy: Taxonomy | None = None, event: EventConfig | None = None, weights: Weights | None = None
+    ):
         self.taxonomy = taxonomy or load_taxonomy()
-        self.themes = ThemeScorer(self.taxonomy, load_known_words())
+        if weights is None:
+            weights = load_weights(None, self.taxonomy.fields, self.taxonomy.threshold)
+        self.weights = weights
+        self.themes = ThemeScorer(self.taxonomy, load_known_words(), weights)
         self.flags = FlagDetector()
         self.event = EventDetector(event)
 
     @property
     def version(self) -> str:
-        return self.taxonomy.version
+        """Taxonomy version and content hash, plus the weights' hash: either change makes stored results stale."""
+        return f"{self.taxonomy.version}+w{self.weights.digest}"
 
     def classify(self, doc: ClassifyInput) -> dict[str, Any]:
         theme_texts = {

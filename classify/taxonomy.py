@@ -41,12 +41,36 @@ class TaxonomyError(ValueError):
     pass
 
 
+def _by_first(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        index.setdefault(phrase[0], []).append(phrase)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class Context:
+    """Words around a phrase that say it names the place, not the object bought.
+
+    `before` words within `window` content words before the phrase, or `after` words within `window` after it,
+    cancel the phrase: "construction d'un restaurant scolaire" names the building works are done on.
+    """
+
+    name: str
+    before: tuple[tuple[str, ...], ...] = ()
+    after: tuple[tuple[str, ...], ...] = ()
+    window: int = 6
+    before_index: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # by first word
+    after_index: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Phrase:
     text: str
     key: tuple[str, ...]
     weight: float = 1.0
     unless: tuple[tuple[str, ...], ...] = ()
+    contexts: tuple[Context, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,7 @@ class Taxonomy:
     fuzzy_weight: float
     themes: list[Theme] = field(default_factory=list)
     exclude_all: list[Phrase] = field(default_factory=list)
+    contexts: dict[str, Context] = field(default_factory=dict)
     path: str = ""
 
 
@@ -88,25 +113,57 @@ def _weight(value: Any, file: str, where: str) -> float:
     return float(value)
 
 
-def _phrase(entry: Any, file: str, where: str) -> Phrase:
+def _words(value: Any, file: str, where: str, key: str) -> tuple[tuple[str, ...], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(u, str) and phrase_key(u) for u in value):
+        raise _err(file, where, f"{key} must be a list of words, got {value!r}")
+    return tuple(phrase_key(u) for u in value)
+
+
+def _context(name: Any, entry: Any, file: str) -> Context:
+    where = f"contexts.{name}"
+    if not isinstance(entry, dict):
+        raise _err(file, where, "expected a mapping with before, after, window")
+    unknown = set(entry) - {"before", "after", "window", "note"}
+    if unknown:
+        raise _err(file, where, f"unknown key {sorted(unknown)[0]!r} (expected before, after, window, note)")
+    window = entry.get("window", 6)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 30:
+        raise _err(file, f"{where}.window", f"must be a whole number of words from 1 to 30, got {window!r}")
+    before = _words(entry.get("before"), file, where, "before")
+    after = _words(entry.get("after"), file, where, "after")
+    if not before and not after:
+        raise _err(file, where, "a context needs before or after words")
+    return Context(str(name), before, after, window, _by_first(before), _by_first(after))
+
+
+def _phrase(
+    entry: Any, file: str, where: str, contexts: dict[str, Context] | None = None, inherited: Any = None
+) -> Phrase:
     if isinstance(entry, str):
         entry = {"phrase": entry}
     if not isinstance(entry, dict):
         raise _err(file, where, f"expected a phrase or a mapping, got {type(entry).__name__}")
-    unknown = set(entry) - {"phrase", "weight", "unless"}
+    unknown = set(entry) - {"phrase", "weight", "unless", "context"}
     if unknown:
-        raise _err(file, where, f"unknown key {sorted(unknown)[0]!r} (expected phrase, weight, unless)")
+        raise _err(file, where, f"unknown key {sorted(unknown)[0]!r} (expected phrase, weight, unless, context)")
     text = entry.get("phrase")
     if not isinstance(text, str) or not text.strip():
         raise _err(file, where, "empty phrase")
     key = phrase_key(text)
     if not key:
         raise _err(file, where, f"phrase {text!r} has no content word")
-    unless = entry.get("unless") or []
-    if not isinstance(unless, list) or not all(isinstance(u, str) and phrase_key(u) for u in unless):
-        raise _err(file, where, f"unless must be a list of words, got {unless!r}")
+    unless = _words(entry.get("unless") or [], file, where, "unless")
     weight = _weight(entry.get("weight", 1.0), file, where)
-    return Phrase(text.strip(), key, weight, tuple(phrase_key(u) for u in unless))
+    names = entry.get("context", inherited) or []
+    if isinstance(names, str):
+        names = [names]
+    known = contexts or {}
+    for name in names:
+        if name not in known:
+            raise _err(file, where, f"unknown context {name!r} (defined: {', '.join(sorted(known)) or 'none'})")
+    return Phrase(text.strip(), key, weight, unless, tuple(known[n] for n in names))
 
 
 def _codes(entries: Any, file: str, where: str, kind: str) -> list[CodeRule]:
@@ -156,9 +213,13 @@ def load(path: str | Path | None = None) -> Taxonomy:
         fuzzy_weight=_weight(fuzzy.get("weight", 0.8), file, "fuzzy.weight"),
         path=file,
     )
-    unknown = set(data) - {"version", "threshold", "fields", "fuzzy", "themes", "exclude_all"}
+    unknown = set(data) - {"version", "threshold", "fields", "fuzzy", "themes", "exclude_all", "contexts"}
     if unknown:
         raise _err(file, sorted(unknown)[0], "unknown key")
+    contexts = data.get("contexts") or {}
+    if not isinstance(contexts, dict):
+        raise _err(file, "contexts", "expected a mapping of named contexts")
+    tax.contexts = {str(name): _context(name, entry, file) for name, entry in contexts.items()}
     tax.exclude_all = [_phrase(p, file, f"exclude_all[{j}]") for j, p in enumerate(data.get("exclude_all") or [])]
     seen = set()
     for i, entry in enumerate(data.get("themes") or []):
@@ -169,7 +230,7 @@ def load(path: str | Path | None = None) -> Taxonomy:
         if code in seen:
             raise _err(file, where, "theme defined twice")
         seen.add(code)
-        unknown = set(entry) - {"code", "label", "phrases", "exclude", "cpv", "descriptors"}
+        unknown = set(entry) - {"code", "label", "context", "phrases", "exclude", "cpv", "descriptors"}
         if unknown:
             raise _err(file, where, f"unknown key {sorted(unknown)[0]!r}")
         phrases = entry.get("phrases") or []
@@ -179,7 +240,10 @@ def load(path: str | Path | None = None) -> Taxonomy:
             Theme(
                 code=code,
                 label=str(entry.get("label") or code),
-                phrases=[_phrase(p, file, f"{where}.phrases[{j}]") for j, p in enumerate(phrases)],
+                phrases=[
+                    _phrase(p, file, f"{where}.phrases[{j}]", tax.contexts, entry.get("context"))
+                    for j, p in enumerate(phrases)
+                ],
                 exclude=[_phrase(p, file, f"{where}.exclude[{j}]") for j, p in enumerate(entry.get("exclude") or [])],
                 cpv=_codes(entry.get("cpv"), file, f"{where}.cpv", "cpv"),
                 descriptors=_codes(entry.get("descriptors"), file, f"{where}.descriptors", "descriptor"),

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from classify.matcher import PhraseIndex, contains
-from classify.taxonomy import Phrase, Taxonomy
+from classify.taxonomy import Context, Phrase, Taxonomy
 from classify.text import Tokens, tokens
+from classify.weights import ThemeWeights, Weights
 
 FIELDS = ("title", "lots", "description")
 
@@ -31,9 +32,35 @@ class ThemeResult:
         return {"code": self.code, "score": self.score, "evidence": self.evidence}
 
 
+def in_context(keys: list[str], start: int, end: int, context: Context) -> bool:
+    """Whether the words around a match (start..end) say it names the place rather than the object bought."""
+    index = context.before_index
+    for i in range(max(0, start - context.window), start):
+        for phrase in index.get(keys[i], ()):
+            n = len(phrase)
+            if i + n <= start and (n == 1 or tuple(keys[i : i + n]) == phrase):
+                return True
+    index = context.after_index
+    if index:
+        for i in range(end, min(len(keys), end + context.window)):
+            for phrase in index.get(keys[i], ()):
+                n = len(phrase)
+                if n == 1 or tuple(keys[i : i + n]) == phrase:
+                    return True
+    return False
+
+
 class ThemeScorer:
-    def __init__(self, taxonomy: Taxonomy, known_words: frozenset[str] = frozenset()):
+    def __init__(self, taxonomy: Taxonomy, known_words: frozenset[str] = frozenset(), weights: Weights | None = None):
         self.taxonomy = taxonomy
+        self.calibration: dict[str, ThemeWeights] = {
+            theme.code: (weights.themes.get(theme.code) if weights else None)
+            or ThemeWeights(
+                taxonomy.threshold,
+                {"title": 1.0, "lots": 0.8, "description": 0.5, "cpv": 1.0, "descriptors": 1.0, **taxonomy.fields},
+            )
+            for theme in taxonomy.themes
+        }
         entries = []
         for theme in taxonomy.themes:
             entries += [(p.key, (theme.code, "include", p)) for p in theme.phrases]
@@ -66,6 +93,8 @@ class ThemeScorer:
                 continue
             if phrase.unless and any(contains(keys, u) for u in phrase.unless):
                 continue
+            if phrase.contexts and any(in_context(keys, m.start, m.end, c) for c in phrase.contexts):
+                continue
             weight = phrase.weight * (self.taxonomy.fuzzy_weight if m.fuzzy else 1.0)
             if code not in best or weight > best[code]["weight"]:
                 best[code] = self._evidence(field_name, toks, m.start, m.end, phrase, weight, m.fuzzy)
@@ -95,17 +124,18 @@ class ThemeScorer:
     ) -> list[ThemeResult]:
         scores: dict[str, float] = defaultdict(float)
         evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        calibration = self.calibration
         for field_name in FIELDS:
-            field_weight = self.taxonomy.fields.get(field_name, 0.0)
             best: dict[str, dict[str, Any]] = {}
             for text in texts.get(field_name) or ():
                 for code, ev in self._text_evidence(field_name, tokenize(text)).items():
                     if code not in best or ev["weight"] > best[code]["weight"]:
                         best[code] = ev
             for code, ev in best.items():
-                ev["weight"] = round(ev["weight"] * field_weight, 3)
-                scores[code] += ev["weight"]
-                evidence[code].append(ev)
+                ev["weight"] = round(ev["weight"] * calibration[code].kinds[field_name], 3)
+                if ev["weight"] > 0:
+                    scores[code] += ev["weight"]
+                    evidence[code].append(ev)
         cpv_best: dict[str, dict[str, Any]] = {}
         for code in cpv:
             for prefix, theme, weight in self.cpv_rules:
@@ -121,13 +151,15 @@ class ThemeScorer:
             for theme, weight, code in self.descriptor_by_label.get(key, ()):
                 if theme not in desc_best or weight > desc_best[theme]["weight"]:
                     desc_best[theme] = {"field": "descriptors", "code": code, "label": label, "weight": weight}
-        for found in (cpv_best, desc_best):
+        for kind, found in (("cpv", cpv_best), ("descriptors", desc_best)):
             for theme, ev in found.items():
-                scores[theme] += ev["weight"]
-                evidence[theme].append(ev)
+                ev["weight"] = round(ev["weight"] * calibration[theme].kinds[kind], 3)
+                if ev["weight"] > 0:
+                    scores[theme] += ev["weight"]
+                    evidence[theme].append(ev)
         results = []
         for code, score in scores.items():
-            if score >= self.taxonomy.threshold - 1e-9:
+            if score >= calibration[code].threshold - 1e-9:
                 for ev in evidence[code]:
                     if isinstance(ev.get("text"), tuple):
                         toks, start, end = ev["text"]

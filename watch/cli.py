@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="re-classify every archived notice")
     p.add_argument("--jsonl", type=Path, metavar="IN", help="classify this JSON-lines file instead of the archive")
     p.add_argument("--out", type=Path, metavar="OUT", help="with --jsonl: write here (default: standard output)")
+    p.add_argument(
+        "--feedback-report",
+        action="store_true",
+        help="which phrases most often produced an alert marked « pas pour nous » (and why)",
+    )
     p = sub.add_parser(
         "alerts",
         parents=[common],
@@ -256,6 +261,16 @@ def main(argv: list[str] | None = None) -> int:
         from classify.taxonomy import TaxonomyError
 
         try:
+            if args.feedback_report:
+                from archive.db import open_db
+                from classify.feedback import feedback_report, format_report
+
+                db = open_db(config.resolve_path("archive.path"))
+                try:
+                    print(format_report(feedback_report(db)))
+                finally:
+                    db.close()
+                return 0
             if args.jsonl:
                 from watch.classify_jsonl import classify_jsonl
 

@@ -257,6 +257,7 @@ SCHEMA: dict[str, Any] = {
     },
     "classify": {
         "taxonomy": Setting(str, "classify/taxonomy.yaml", doc="the themes as data (phrases, CPV, descriptors)"),
+        "weights": Setting(str, "classify/weights.yaml", doc="per-theme evidence weights and thresholds (fitted)"),
     },
     "event": {
         "name": Setting(str, "Paris 2024", doc="the event notices are checked against; empty name: none"),

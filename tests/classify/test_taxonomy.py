@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_shipped_taxonomy_is_valid_and_has_the_ten_themes() -> None:
     tax = load(DEFAULT_PATH)
     assert [t.code for t in tax.themes] == list(THEME_CODES)
-    assert tax.version.startswith("2026.11")
+    assert tax.version.startswith("2026.12")
 
 
 @pytest.mark.parametrize(

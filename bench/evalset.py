@@ -1,0 +1,167 @@
+"""Build the blind, double-labelled evaluation set of the theme classifier (tests/classify/evalset/).
+
+    python bench/evalset.py draw        # random notices (fixed seed) -> batches/ for the labellers
+    python bench/evalset.py merge       # two passes -> agreement rate, disagreements -> batches/adjudicate_*.jsonl
+    python bench/evalset.py finalize    # passes + adjudication -> evalset.jsonl with its tuning / test split
+
+The labellers (independent helper sessions) see only THEMES.md, READINGS.md and a batch: never the classifier or
+its output. Each notice is labelled in two passes by different labellers; a third pass settles disagreements.
+The split into a tuning part (two thirds) and a locked test part (one third) is drawn once, by seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT / "tests" / "fixtures" / "classify"
+HERE = ROOT / "tests" / "classify" / "evalset"
+BATCHES = HERE / "batches"
+LABELS = HERE / "labels"
+THEMES = [
+    "insertion_emploi",
+    "dechets_chantier",
+    "mobilite_verte",
+    "usages_ephemeres",
+    "efficacite_energetique",
+    "agriculture_proximite",
+    "restauration_solidaire",
+    "accessibilite_handicap",
+    "tourisme_solidaire",
+    "surete_equipements",
+]
+SEED = 20261201
+SIZE = 3600
+BATCH = 300
+SPLIT_SEED = 7
+
+
+def _list(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str) and value.startswith("["):
+        import ast
+
+        return [str(v) for v in ast.literal_eval(value)]
+    return []
+
+
+def corpus() -> list[dict]:
+    """Every distinct notice of the two BOAMP corpora, as the labellers and the classifier see it."""
+    seen: dict[str, dict] = {}
+    for name in ("flat_records_2024-02", "lite_records_2017-2024"):
+        for line in (CORPORA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            key = record["idweb"]
+            if key in seen or not (record.get("objet") or "").strip():
+                continue
+            row = {"id": key, "title": record["objet"].strip(), "buyer": record.get("nomacheteur") or ""}
+            descriptors = _list(record.get("descripteur_libelle"))
+            if descriptors:
+                row["descriptors"] = descriptors
+                row["descriptor_codes"] = _list(record.get("descripteur_code"))
+            row["corpus"] = name
+            seen[key] = row
+    return [seen[k] for k in sorted(seen)]
+
+
+def draw() -> None:
+    rows = corpus()
+    sample = random.Random(SEED).sample(rows, SIZE)
+    for i in range(0, SIZE, BATCH):
+        path = BATCHES / f"batch_{i // BATCH + 1:02d}.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            for row in sample[i : i + BATCH]:
+                shown = {k: row[k] for k in ("id", "title", "buyer", "descriptors") if k in row}
+                out.write(json.dumps(shown, ensure_ascii=False) + "\n")
+    (HERE / "sample.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sample), "utf-8")
+    print(f"{len(rows)} distinct notices; drew {SIZE} (seed {SEED}) into {SIZE // BATCH} batches of {BATCH}")
+
+
+def read_pass(name: str) -> dict[str, frozenset[str]]:
+    """Labels of one pass: lines `id<TAB>theme,theme` (empty after the tab for no theme)."""
+    out: dict[str, frozenset[str]] = {}
+    for path in sorted(LABELS.glob(f"{name}_*.tsv")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            key, _, themes = line.partition("\t")
+            codes = frozenset(t.strip() for t in themes.split(",") if t.strip())
+            unknown = codes - set(THEMES)
+            if unknown:
+                raise SystemExit(f"{path.name}:{n}: unknown theme(s) {sorted(unknown)}")
+            out[key.strip()] = codes
+    return out
+
+
+def merge() -> None:
+    sample = [json.loads(line) for line in (HERE / "sample.jsonl").read_text("utf-8").splitlines()]
+    a, b = read_pass("A"), read_pass("B")
+    ids = [r["id"] for r in sample]
+    missing = [k for k in ids if k not in a or k not in b]
+    agree = sum(1 for k in ids if k in a and k in b and a[k] == b[k])
+    both = [k for k in ids if k in a and k in b]
+    print(f"pass A {len(a)}, pass B {len(b)}, missing in one pass {len(missing)}")
+    print(f"notice-level agreement {agree}/{len(both)} = {agree / max(len(both), 1):.3f}")
+    pairs = Counter()
+    for k in both:
+        for t in THEMES:
+            pairs[(t in a[k], t in b[k])] += 1
+    pos = pairs[(True, True)]
+    print(
+        f"theme-level: both {pos}, only A {pairs[(True, False)]}, only B {pairs[(False, True)]}; "
+        f"positive agreement {2 * pos / max(2 * pos + pairs[(True, False)] + pairs[(False, True)], 1):.3f}"
+    )
+    rows = {r["id"]: r for r in sample}
+    todo = [k for k in ids if k in a and k in b and a[k] != b[k]] + missing
+    for old in BATCHES.glob("adjudicate_*.jsonl"):
+        old.unlink()
+    chunk = 200
+    for i in range(0, len(todo), chunk):
+        path = BATCHES / f"adjudicate_{i // chunk + 1:02d}.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            for k in todo[i : i + chunk]:
+                row = rows[k]
+                shown = {x: row[x] for x in ("id", "title", "buyer", "descriptors") if x in row}
+                readings = {",".join(sorted(p.get(k, ()))) or "-" for p in (a, b)}
+                shown["readings"] = sorted(readings)
+                out.write(json.dumps(shown, ensure_ascii=False) + "\n")
+    print(f"{len(todo)} notices to adjudicate")
+
+
+def finalize() -> None:
+    sample = [json.loads(line) for line in (HERE / "sample.jsonl").read_text("utf-8").splitlines()]
+    a, b, c = read_pass("A"), read_pass("B"), read_pass("C")
+    order = list(range(len(sample)))
+    random.Random(SPLIT_SEED).shuffle(order)
+    test_ids = {sample[i]["id"] for i in order[: len(sample) // 3]}
+    out_rows, unsettled = [], 0
+    for row in sample:
+        k = row["id"]
+        if k in a and k in b and a[k] == b[k]:
+            labels = a[k]
+        elif k in c:
+            labels = c[k]
+        else:
+            unsettled += 1
+            continue
+        out_rows.append({**row, "labels": sorted(labels), "part": "test" if k in test_ids else "tuning"})
+    (HERE.parent / "evalset.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out_rows), "utf-8"
+    )
+    parts = Counter(r["part"] for r in out_rows)
+    print(f"evalset: {len(out_rows)} notices ({dict(parts)}), {unsettled} unsettled left out")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=["draw", "merge", "finalize"])
+    {"draw": draw, "merge": merge, "finalize": finalize}[parser.parse_args().step]()
+
+
+if __name__ == "__main__":
+    main()
