@@ -265,6 +265,12 @@ def _m006_operations(db: sqlite_utils.Database) -> None:
     db["incidents"].create_index(["source", "kind", "resolved_at"])
 
 
+def _m007_checked_values(db: sqlite_utils.Database) -> None:
+    """Values set aside on entry (notices.checks): the warnings, and a deadline that could not be read."""
+    db["notices"].add_column("deadline_unknown", int)
+    db["notices"].add_column("warnings", str)  # JSON list, null when the notice had nothing set aside
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
     ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
@@ -272,6 +278,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("004_alerts", _m004_alerts),
     ("005_reference", _m005_reference),
     ("006_operations", _m006_operations),
+    ("007_checked_values", _m007_checked_values),
 ]
 
 

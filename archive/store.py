@@ -75,6 +75,11 @@ def notice_row(notice: Notice) -> dict[str, Any]:
         "social": _json(d["social"]),
     }
     row["content_hash"] = hashlib.sha1(_json(row).encode()).hexdigest()
+    # Outside the hash, so that a notice with nothing set aside keeps the hash it had before these columns.
+    row["deadline_unknown"] = 1 if notice.deadline_unknown else None
+    row["warnings"] = _json(notice.warnings) if notice.warnings else None
+    if notice.warnings or notice.deadline_unknown:
+        row["content_hash"] = hashlib.sha1((row["content_hash"] + _json(notice.warnings)).encode()).hexdigest()
     return row
 
 

@@ -102,7 +102,7 @@ def merge() -> None:
     sample = [json.loads(line) for line in (HERE / "sample.jsonl").read_text("utf-8").splitlines()]
     a, b = read_pass("A"), read_pass("B")
     ids = [r["id"] for r in sample]
-    missing = [k for k in ids if k not in a or k not in b]
+    missing = [k for k in ids if k not in a or k not in b]  # a pass not finished yet
     agree = sum(1 for k in ids if k in a and k in b and a[k] == b[k])
     both = [k for k in ids if k in a and k in b]
     print(f"pass A {len(a)}, pass B {len(b)}, missing in one pass {len(missing)}")
@@ -117,12 +117,15 @@ def merge() -> None:
         f"positive agreement {2 * pos / max(2 * pos + pairs[(True, False)] + pairs[(False, True)], 1):.3f}"
     )
     rows = {r["id"]: r for r in sample}
-    todo = [k for k in ids if k in a and k in b and a[k] != b[k]] + missing
-    for old in BATCHES.glob("adjudicate_*.jsonl"):
-        old.unlink()
+    queued = set()
+    for old in BATCHES.glob("adjudicate_*.jsonl"):  # notices already sent to the third pass
+        queued.update(json.loads(line)["id"] for line in old.read_text("utf-8").splitlines() if line.strip())
+    todo = [k for k in ids if k in a and k in b and a[k] != b[k] and k not in queued]
+    rounds = {p.name.split("_")[1] for p in BATCHES.glob("adjudicate_r*.jsonl")}
+    label = f"r{len(rounds) + 1}"
     chunk = 200
     for i in range(0, len(todo), chunk):
-        path = BATCHES / f"adjudicate_{i // chunk + 1:02d}.jsonl"
+        path = BATCHES / f"adjudicate_{label}_{i // chunk + 1:02d}.jsonl"
         with path.open("w", encoding="utf-8") as out:
             for k in todo[i : i + chunk]:
                 row = rows[k]
@@ -130,7 +133,7 @@ def merge() -> None:
                 readings = {",".join(sorted(p.get(k, ()))) or "-" for p in (a, b)}
                 shown["readings"] = sorted(readings)
                 out.write(json.dumps(shown, ensure_ascii=False) + "\n")
-    print(f"{len(todo)} notices to adjudicate")
+    print(f"{len(todo)} new notices to adjudicate ({len(queued)} queued before)")
 
 
 def finalize() -> None:

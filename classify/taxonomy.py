@@ -53,15 +53,19 @@ class Context:
     """Words around a phrase that say it names the place, not the object bought.
 
     `before` words within `window` content words before the phrase, or `after` words within `window` after it,
-    cancel the phrase: "construction d'un restaurant scolaire" names the building works are done on.
+    cancel the phrase: "construction d'un restaurant scolaire" names the building works are done on. An
+    `except_before` word anywhere earlier in the text lifts the rule: a programming study or an AMO *about*
+    the building's activity ("programmation de la restauration scolaire ... extension") stays in the theme.
     """
 
     name: str
     before: tuple[tuple[str, ...], ...] = ()
     after: tuple[tuple[str, ...], ...] = ()
     window: int = 6
+    except_before: tuple[tuple[str, ...], ...] = ()
     before_index: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # by first word
     after_index: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    except_index: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,9 +129,10 @@ def _context(name: Any, entry: Any, file: str) -> Context:
     where = f"contexts.{name}"
     if not isinstance(entry, dict):
         raise _err(file, where, "expected a mapping with before, after, window")
-    unknown = set(entry) - {"before", "after", "window", "note"}
+    unknown = set(entry) - {"before", "after", "except_before", "window", "note"}
     if unknown:
-        raise _err(file, where, f"unknown key {sorted(unknown)[0]!r} (expected before, after, window, note)")
+        expected = "before, after, except_before, window, note"
+        raise _err(file, where, f"unknown key {sorted(unknown)[0]!r} (expected {expected})")
     window = entry.get("window", 6)
     if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 30:
         raise _err(file, f"{where}.window", f"must be a whole number of words from 1 to 30, got {window!r}")
@@ -135,7 +140,8 @@ def _context(name: Any, entry: Any, file: str) -> Context:
     after = _words(entry.get("after"), file, where, "after")
     if not before and not after:
         raise _err(file, where, "a context needs before or after words")
-    return Context(str(name), before, after, window, _by_first(before), _by_first(after))
+    lifted = _words(entry.get("except_before"), file, where, "except_before")
+    return Context(str(name), before, after, window, lifted, _by_first(before), _by_first(after), _by_first(lifted))
 
 
 def _phrase(

@@ -34,19 +34,20 @@ class ThemeResult:
 
 def in_context(keys: list[str], start: int, end: int, context: Context) -> bool:
     """Whether the words around a match (start..end) say it names the place rather than the object bought."""
-    index = context.before_index
-    for i in range(max(0, start - context.window), start):
+    if _found(keys, context.before_index, max(0, start - context.window), start, start) or (
+        context.after_index and _found(keys, context.after_index, end, min(len(keys), end + context.window), None)
+    ):
+        return not (context.except_index and _found(keys, context.except_index, 0, start, start))
+    return False
+
+
+def _found(keys: list[str], index: dict, lo: int, hi: int, limit: int | None) -> bool:
+    """Whether a phrase of `index` starts in keys[lo:hi] (and, with a limit, ends before it)."""
+    for i in range(lo, hi):
         for phrase in index.get(keys[i], ()):
             n = len(phrase)
-            if i + n <= start and (n == 1 or tuple(keys[i : i + n]) == phrase):
+            if (limit is None or i + n <= limit) and (n == 1 or tuple(keys[i : i + n]) == phrase):
                 return True
-    index = context.after_index
-    if index:
-        for i in range(end, min(len(keys), end + context.window)):
-            for phrase in index.get(keys[i], ()):
-                n = len(phrase)
-                if n == 1 or tuple(keys[i : i + n]) == phrase:
-                    return True
     return False
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from notices import boamp_forms, boamp_legacy, eforms
 from notices import values as v
+from notices.checks import RecordError
 from notices.dates import deadline as parse_deadline
 from notices.dates import parse_date
 from notices.model import Award, Descriptor, Notice, SocialSignal
@@ -28,8 +29,7 @@ SOURCE = "boamp"
 NOTICE_URL = "https://www.boamp.fr/pages/avis/?q=idweb:{idweb}"
 
 
-class RecordError(ValueError):
-    """A BOAMP record that cannot be mapped; it goes to quarantine with this message."""
+__all__ = ["RecordError", "parse_record", "variant_of"]
 
 
 _KIND_BY_NATURE = {
@@ -46,6 +46,7 @@ _STATUS_BY_ETAT = {
     "MODIFICATION": "corrigendum",
     "ANNULATION": "cancellation",
 }
+_STATUS_BY_NATURE = {"ANNULATION": "cancellation", "RECTIFICATIF": "corrigendum"}
 _TYPE_BY_MARCHE = {"TRAVAUX": "works", "SERVICES": "services", "FOURNITURES": "supplies"}
 
 
@@ -112,6 +113,9 @@ def parse_record(record: Any, *, raw: str | None = None) -> Notice:
             raise RecordError(f"donnees ({variant}): {type(exc).__name__}: {exc}") from exc
     if v.text(record.get("etat")):
         notice.status = status
+    nature = (v.text(record.get("nature")) or "").upper()
+    if nature in _STATUS_BY_NATURE:  # a cancellation or corrigendum notice is one, whatever `etat` says
+        notice.status = _STATUS_BY_NATURE[nature]  # type: ignore[assignment]
     _finish(notice, record)
     return notice
 
@@ -122,7 +126,10 @@ def _fill_flat(notice: Notice, record: dict, gestion: dict) -> None:
     notice.url = v.text(record.get("url_avis")) or NOTICE_URL.format(idweb=notice.source_id)
     notice.title = v.text(record.get("objet")) or v.text(index.get("RESUME_OBJET"))
     notice.buyer.name = v.text(record.get("nomacheteur")) or v.text(index.get("NOMORGANISME"))
-    notice.published = parse_date(v.text(record.get("dateparution")) or v.text(index.get("DATE_PUBLICATION")))
+    published = v.text(record.get("dateparution")) or v.text(index.get("DATE_PUBLICATION"))
+    notice.published = parse_date(published)
+    if published and notice.published is None:
+        raise RecordError(f"dateparution {published!r} is not a real date")
     notice.procedure_id = v.text(record.get("contractfolderid"))
 
     nature = v.text(record.get("nature")) or v.flag(v.get(reference, "TYPE_AVIS", "NATURE"))
@@ -166,10 +173,21 @@ def _fill_flat(notice: Notice, record: dict, gestion: dict) -> None:
         notice.social.append(SocialSignal("criteres_sociaux", "sociaux", "criteres"))
 
     # Deadline: gestion states the offset (or Paris local time when naive); the flat field's offset is wrong.
-    notice.deadline = parse_deadline(v.text(index.get("DATE_LIMITE_REPONSE")))
+    notice.deadline = _deadline(notice, v.text(index.get("DATE_LIMITE_REPONSE")), "DATE_LIMITE_REPONSE")
     for winner in v.as_list(record.get("titulaire")):
         if v.text(winner):
             notice.awards.append(Award(winner=v.text(winner)))
+
+
+def _deadline(notice: Notice, value: str | None, field: str) -> Any:
+    """The deadline a field states; one that cannot be read is set aside with a warning, never read as open."""
+    if not value:
+        return None
+    parsed = parse_deadline(value)
+    if parsed is None:
+        notice.warnings.append(f"{field} {value[:60]!r} is not a real date: deadline unknown")
+        notice.deadline_unknown = True
+    return parsed
 
 
 def _v110_previous(value: Any) -> list[str | None]:
@@ -186,8 +204,7 @@ def _v110_previous(value: Any) -> list[str | None]:
 
 def _finish(notice: Notice, record: dict) -> None:
     if notice.deadline is None and notice.kind in ("contract_notice", "prior_information"):
-        flat = v.text(record.get("datelimitereponse"))
-        notice.deadline = parse_deadline(flat) if flat else None
+        notice.deadline = _deadline(notice, v.text(record.get("datelimitereponse")), "datelimitereponse")
     if notice.title is None:
         notice.title = next((lot.title for lot in notice.lots if lot.title), None)
     notice.previous_ids = [p for p in notice.previous_ids if p != notice.source_id]

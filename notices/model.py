@@ -93,6 +93,7 @@ class Notice:
     reference: str | None = None  # the buyer's own reference of the consultation (joins platform twins)
     published: date | None = None
     deadline: datetime | None = None  # timezone-aware, always
+    deadline_unknown: bool = False  # a deadline was given but could not be read: never treated as open
     cpv: list[str] = field(default_factory=list)  # 8-digit codes, main first
     descriptors: list[Descriptor] = field(default_factory=list)
     departements: list[str] = field(default_factory=list)  # "02", "2A", "974"
@@ -104,6 +105,7 @@ class Notice:
     lots: list[Lot] = field(default_factory=list)
     awards: list[Award] = field(default_factory=list)
     social: list[SocialSignal] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # values set aside on entry (notices.checks), with why
     raw: str | None = None  # the source record, verbatim
 
     @property
@@ -125,7 +127,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 def _plain(value: Any) -> Any:
     """Like dataclasses.asdict, without its deep copies (this runs for every archived notice)."""
-    if isinstance(value, (str, int, float, type(None))):
+    if isinstance(value, (str, int, float, bool, type(None))):
         return value
     if isinstance(value, list):
         return [_plain(v) for v in value]

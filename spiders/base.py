@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from archive.db import open_db
 from archive.store import Archive, today_paris
+from notices.checks import check
 from notices.model import Notice
 from spiders.items import NoticeItem, QuarantineItem, WindowDone
 from watch import config as watch_config
@@ -234,7 +235,7 @@ class WindowedSpider(scrapy.Spider):
         for record in records:
             raw = json.dumps(record, ensure_ascii=False)
             try:
-                yield NoticeItem(parse(record, raw=raw))
+                yield NoticeItem(check(parse(record, raw=raw)))
             except ValueError as exc:
                 yield QuarantineItem(self.source, _record_id(record, id_field), str(exc), raw, context)
             except Exception as exc:  # a mapper bug must not stop the crawl; the record waits in quarantine

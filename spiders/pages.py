@@ -18,6 +18,7 @@ import scrapy
 from twisted.python.failure import Failure
 
 from archive.db import now_iso, open_db
+from notices.checks import check
 from notices.model import Notice
 from spiders.items import NoticeItem, QuarantineItem
 from watch import config as watch_config
@@ -120,7 +121,7 @@ class PageSpider(scrapy.Spider):
     def item(self, source: str, build: Callable[[], Notice], raw: dict[str, Any], context: str) -> Any:
         raw_text = json.dumps(raw, ensure_ascii=False, default=str)
         try:
-            notice = build()
+            notice = check(build())
         except ValueError as exc:
             return QuarantineItem(source, None, str(exc), raw_text, context)
         notice.raw = raw_text
