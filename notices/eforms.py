@@ -16,6 +16,7 @@ from typing import Any
 from notices import values as v
 from notices.dates import deadline, parse_date
 from notices.model import Award, Buyer, Lot, Notice, SocialSignal
+from notices.nuts import departements_from_nuts, place_from_nuts
 
 ROOTS = ("ContractNotice", "ContractAwardNotice", "PriorInformationNotice")
 
@@ -35,6 +36,17 @@ _KIND_BY_ROOT = {
 }
 _NATURE = {"works": "works", "services": "services", "supplies": "supplies"}
 _SME_SIZES = {"micro", "small", "medium", "sme"}
+
+
+# BT-775 social objective: "social-objective" since SDK 1.1, "social-procurement" before.
+SOCIAL_OBJECTIVE_LISTS = ("social-objective", "social-procurement")
+
+
+def is_lots_group(lot: Any) -> bool:
+    """Whether a cac:ProcurementProjectLot is a group of lots (BT-137-LotsGroup, "GLO-0001"), not a lot."""
+    node = v.get(lot, "cbc:ID")
+    scheme = node.get("@schemeName") if isinstance(node, dict) else None
+    return scheme == "LotsGroup" or (v.text(node) or "").upper().startswith("GLO-")
 
 
 def kind_of_notice_type(code: str) -> str:
@@ -139,8 +151,9 @@ def _social_signals(node: Any, where: str) -> list[SocialSignal]:
             desc = v.text(v.get(extra, "cbc:ProcurementType"))
             if desc:
                 out.append(SocialSignal("strategic_procurement_description", desc, f"{where} BT-777"))
-    for _, code in _coded(additional, "social-objective", "cbc:ProcurementTypeCode"):
-        out.append(SocialSignal("social_objective", code, f"{where} BT-775"))
+    for list_name in SOCIAL_OBJECTIVE_LISTS:
+        for _, code in _coded(additional, list_name, "cbc:ProcurementTypeCode"):
+            out.append(SocialSignal("social_objective", code, f"{where} BT-775"))
     for crit in v.get_all(terms, "cac:AwardingTerms", "cac:AwardingCriterion", "cac:SubordinateAwardingCriterion"):
         name = v.text(v.get(crit, "cbc:Name")) or v.text(v.get(crit, "cbc:Description"))
         if name:
@@ -264,6 +277,8 @@ def fill(notice: Notice, tree: dict) -> Notice:
     deadlines: list[datetime] = []
     postal_codes: list[str | None] = []
     for lot in v.get_all(doc, "cac:ProcurementProjectLot"):
+        if is_lots_group(lot):  # a group of lots (GLO-…) is no lot: its deadline and texts are not a lot's
+            continue
         lot_id = v.text(v.get(lot, "cbc:ID")) or str(len(lots) + 1)
         lot_project = v.get(lot, "cac:ProcurementProject")
         number = v.text(v.get(lot_project, "cbc:ID")) or lot_id
@@ -298,8 +313,14 @@ def fill(notice: Notice, tree: dict) -> Notice:
     notice.lots = lots or notice.lots
     notice.cpv = v.unique([*cpv, *notice.cpv])
     notice.nuts = v.unique([*notice.nuts, *(n for n in nuts if n and n[:2].isalpha())])
-    notice.place = place or notice.place
-    notice.departements = v.unique([*notice.departements, *(v.departement_from_postal_code(cp) for cp in postal_codes)])
+    notice.place = place or notice.place or place_from_nuts(notice.nuts)
+    notice.departements = v.unique(
+        [
+            *notice.departements,
+            *(v.departement_from_postal_code(cp) for cp in postal_codes),
+            *departements_from_nuts(notice.nuts),
+        ]
+    )
     if deadlines:
         notice.deadline = max(deadlines)
     value = v.amount(estimated) or v.amount(v.get(ext, "efbc:FrameworkMaximumAmount"))
@@ -312,6 +333,9 @@ def fill(notice: Notice, tree: dict) -> Notice:
     notice.social = _dedupe_signals([*notice.social, *social])
     awards = _awards(doc, orgs, lot_numbers)
     if awards:
+        if (type_code or "").startswith("veat"):  # ex-ante transparency: the award-to-be, kind stays "other"
+            for award in awards:
+                award.intended = True
         notice.awards = awards
     return notice
 

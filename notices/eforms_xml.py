@@ -25,6 +25,14 @@ _PARSER = etree.XMLParser(
 )
 
 
+class NotProcurement(ValueError):
+    """An eForms notice that is not about procurement (X01/X02 business registration): skipped, not an error."""
+
+
+NON_PROCUREMENT_ROOTS = ("BusinessRegistrationInformationNotice",)
+NON_PROCUREMENT_TYPES = ("brin-eeig", "brin-ecs")  # BT-02 of X01 (EEIG) and X02 (European company)
+
+
 class NotEforms(ValueError):
     """The document is XML but not an eForms notice (e.g. a legacy TED_EXPORT R2.0.9 notice)."""
 
@@ -73,6 +81,8 @@ def tree_from_xml(data: bytes | str) -> dict[str, Any]:
     except etree.XMLSyntaxError as exc:
         raise ValueError(f"invalid XML: {exc}") from exc
     name = _name(root.tag, root=True)
+    if name in NON_PROCUREMENT_ROOTS:
+        raise NotProcurement(f"not a procurement notice ({name}, X01/X02)")
     if name not in ("ContractNotice", "ContractAwardNotice", "PriorInformationNotice"):
         raise NotEforms(f"not an eForms notice (root element {name})")
     return {name: _convert(root)}

@@ -60,6 +60,7 @@ class Award:
     lot: str | None = None
     sme: bool | None = None
     award_date: date | None = None
+    intended: bool = False  # a VEAT names the contractor the buyer intends to award to: not yet an award
 
 
 @dataclass

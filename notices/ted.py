@@ -18,6 +18,7 @@ from notices import values as v
 from notices.dates import deadline as parse_deadline
 from notices.dates import parse_date
 from notices.model import Award, Notice, SocialSignal
+from notices.nuts import departements_from_nuts, place_from_nuts
 
 SOURCE = "ted"
 LANGS = ("fra", "eng")
@@ -159,6 +160,8 @@ def parse_search_notice(api: dict[str, Any], *, xml_tree: dict | None = None, ra
     n.cpv = v.cpv_codes([*main, *strings(api.get("classification-cpv"))])
     places = strings(api.get("place-of-performance"))
     n.nuts = [p for p in places if _NUTS.match(p) and len(p) > 2 and not p.isalpha()]
+    n.departements = departements_from_nuts(n.nuts)
+    n.place = place_from_nuts(n.nuts)
     natures = strings(api.get("contract-nature"))
     n.contract_type = natures[0] if natures and natures[0] in ("works", "services", "supplies") else None  # type: ignore[assignment]
 

@@ -22,7 +22,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from notices.eforms_xml import NotEforms, tree_from_xml
+from notices.eforms_xml import NON_PROCUREMENT_TYPES, NotEforms, NotProcurement, tree_from_xml
 from notices.ted import FIELDS, notice_links, parse_search_notice
 from spiders.base import Part, WindowedSpider
 
@@ -114,6 +114,14 @@ class TedSpider(WindowedSpider):
         elif next_token and notices:
             self.logger.debug("%s: token after the last page of %s ignored", self.name, part.name)
         for api in notices:
+            if isinstance(api, dict) and api.get("notice-type") in NON_PROCUREMENT_TYPES:
+                self.logger.info(
+                    "%s: %s: not a procurement notice (%s), skipped",
+                    self.name,
+                    api.get("publication-number"),
+                    api.get("notice-type"),
+                )
+                continue
             _, xml_url = notice_links(api)
             if self.config["sources.ted.fetch_xml"] and xml_url:
                 self.tracker.add_requests(part, 1)
@@ -132,6 +140,10 @@ class TedSpider(WindowedSpider):
     def parse_xml(self, response: Response, part: Part, api: dict[str, Any]) -> Iterator[Any]:
         try:
             tree = tree_from_xml(response.body)
+        except NotProcurement as exc:
+            self.logger.info("%s: %s: %s, skipped", self.name, response.url, exc)
+            yield from self.part_done(part, 0)
+            return
         except NotEforms as exc:
             self.logger.info("%s: %s: %s; archived from its search fields", self.name, response.url, exc)
             tree = None
