@@ -53,6 +53,8 @@ def change_of(item: Item, previous: str | None) -> str | None:
 
 
 def is_open(item: Item, now_utc: str, now_day: str) -> bool:
+    if item.state == "deadline_unknown":  # its deadline could not be read: it may well be closed
+        return False
     if item.deadline_utc:
         return item.deadline_utc > now_utc
     if not item.last_published:

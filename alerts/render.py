@@ -22,6 +22,7 @@ from alerts.matching import Match
 from alerts.subscribers import Subscriber
 from alerts.tokens import Signer
 from classify.cpv import label as cpv_label
+from notices.checks import clean_text, safe_url
 from notices.dates import PARIS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -79,6 +80,11 @@ def money_fr(value: float | None, currency: str | None = "EUR") -> str:
         return ""
     whole = f"{value:,.0f}".replace(",", "\u202f")
     return f"{whole}\u00a0€" if (currency or "EUR") == "EUR" else f"{whole}\u00a0{currency}"
+
+
+def shown_text(text: str | None, limit: int) -> str | None:
+    """Text as a reader sees it: no control character, at most `limit` characters (markup is escaped later)."""
+    return clean_text(text, limit)[0]
 
 
 def header_safe(text: str, limit: int = 150) -> str:
@@ -173,12 +179,12 @@ class DigestRenderer:
             item = m.item
             items.append(
                 {
-                    "title": item.title,
-                    "buyer": item.buyer,
-                    "place": item.place or ", ".join(item.departements),
+                    "title": shown_text(item.title, 300) or "(sans titre)",
+                    "buyer": shown_text(item.buyer, 200),
+                    "place": shown_text(item.place, 120) or ", ".join(item.departements),
                     "deadline": date_fr(item.deadline) if item.deadline else None,
                     "value": money_fr(item.value, item.currency) if item.value else None,
-                    "url": item.url,
+                    "url": safe_url(item.url),
                     "change": "Résultat"
                     if m.change == "new" and item.category == "awards"
                     else CHANGES.get(m.change, m.change),

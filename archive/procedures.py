@@ -11,6 +11,7 @@ appear on TED and again on BOAMP. Notices are joined when they share
 
 Procedures are rebuilt from the notices each run (deterministic ids), so they always reflect the archive.
 States: announced (prior information only, no deadline yet), open, corrected (open, with a corrigendum),
+deadline_unknown (a deadline was stated but could not be read: never alerted as open),
 cancelled, awarded, closed (deadline passed and no award seen, or nothing to answer: ex-ante transparency,
 contract modification).
 """
@@ -18,6 +19,7 @@ contract modification).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections import defaultdict
@@ -29,6 +31,9 @@ import sqlite_utils
 from rapidfuzz import fuzz
 
 from archive.db import now_iso
+from notices.checks import date_bounds
+
+logger = logging.getLogger(__name__)
 
 _VERSIONED_UUID = re.compile(r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})-\d{2}$")
 
@@ -55,6 +60,7 @@ class Row:
     previous_ids: list[str]
     cpv: list[str]
     reference: str | None = None
+    deadline_unknown: bool = False
     links: list[tuple[str, float | None]] = field(default_factory=list)
 
 
@@ -92,19 +98,42 @@ class _UnionFind:
         return True
 
 
+def _utc_instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _usable_date(row: Any, i: int, parse: Any) -> str | None:
+    """A stored date the linking can compute with; one it cannot (an archive from before the entry checks, a
+    hand edit) is left out for this notice only, with a line naming it, so the rest of the archive links."""
+    value = row[i]
+    if not value:
+        return None
+    try:
+        parsed = parse(value)
+        low, high = date_bounds()
+        day = parsed.date() if isinstance(parsed, datetime) else parsed
+        if not low <= day <= high:
+            raise ValueError("outside the plausible range")
+    except (ValueError, TypeError, OverflowError) as exc:
+        logger.warning("link: notice %s:%s: date %r set aside (%s)", row[0], row[1], value, exc)
+        return None
+    return value
+
+
 def _load(db: sqlite_utils.Database) -> list[Row]:
     rows = []
     sql = """select source, source_id, kind, status, published, deadline, deadline_utc, title, buyer_name,
-             procedure_id, alt_ids, previous_ids, cpv, reference from notices"""
+             procedure_id, alt_ids, previous_ids, cpv, reference, deadline_unknown from notices"""
     for r in db.execute(sql):
+        published, deadline_utc = _usable_date(r, 4, date.fromisoformat), _usable_date(r, 6, _utc_instant)
         rows.append(
             Row(
                 key=(r[0], r[1]),
                 kind=r[2],
                 status=r[3],
-                published=r[4],
-                deadline=r[5],
-                deadline_utc=r[6],
+                published=published,
+                deadline=r[5] if deadline_utc else None,
+                deadline_utc=deadline_utc,
                 title=r[7],
                 buyer=r[8],
                 procedure_id=r[9],
@@ -112,6 +141,7 @@ def _load(db: sqlite_utils.Database) -> list[Row]:
                 previous_ids=json.loads(r[11] or "[]"),
                 cpv=json.loads(r[12] or "[]"),
                 reference=r[13],
+                deadline_unknown=bool(r[14]),
             )
         )
     return rows
@@ -212,6 +242,8 @@ def _state(members: list[Row], now: str) -> tuple[str, Row | None]:
         return "closed", current
     if all(m.kind == "prior_information" for m in members) and current is None:
         return "announced", current
+    if current is None and any(m.deadline_unknown for m in members):
+        return "deadline_unknown", current  # a deadline was stated but unreadable: never taken for open
     if any(m.status == "corrigendum" for m in members):
         return "corrected", current
     return "open", current

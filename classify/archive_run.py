@@ -32,13 +32,22 @@ def pending_query(all_notices: bool) -> str:
 
 def classify_archive(db: sqlite_utils.Database, classifier: Classifier, *, all_notices: bool = False) -> dict[str, int]:
     rows = list(db.query(pending_query(all_notices)))
-    counts = {"classified": 0, "with_theme": 0, "reserved_contract": 0, "insertion_clause": 0, "event": 0}
+    counts = {"classified": 0, "with_theme": 0, "reserved_contract": 0, "insertion_clause": 0, "event": 0, "skipped": 0}
     stamp = now_iso()
     for i in range(0, len(rows), BATCH):
         chunk = rows[i : i + BATCH]
         records, themes = [], []
+        done = []
         for row in chunk:
-            result = classifier.classify(ClassifyInput.from_notice_row(row))
+            try:
+                result = classifier.classify(ClassifyInput.from_notice_row(row))
+            except Exception as exc:  # one notice the classifier cannot read never stops the stage
+                counts["skipped"] += 1
+                logger.warning(
+                    "classify: notice %s:%s skipped: %s: %s", row["source"], row["source_id"], type(exc).__name__, exc
+                )
+                continue
+            done.append(row)
             records.append(_record(row, result, classifier.version, stamp))
             themes += [
                 {"source": row["source"], "source_id": row["source_id"], "theme": t["code"], "score": t["score"]}
@@ -50,7 +59,7 @@ def classify_archive(db: sqlite_utils.Database, classifier: Classifier, *, all_n
             counts["insertion_clause"] += result["social"]["insertion_clause"]["value"]
             counts["event"] += result["event"] is not None
         with db.conn:
-            keys = [(r["source"], r["source_id"]) for r in chunk]
+            keys = [(r["source"], r["source_id"]) for r in done]
             for source, source_id in keys:
                 db.execute("delete from notice_themes where source = ? and source_id = ?", [source, source_id])
             db["classifications"].upsert_all(records, pk=("source", "source_id"))

@@ -10,6 +10,7 @@ stable keys, so the same archive and week always give the same newsletter.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,7 @@ import sqlite_utils
 
 from alerts.render import RESERVED_KINDS, date_fr, money_fr
 from classify.text import phrase_key, tokens
+from notices.checks import clean_text, safe_url
 from notices.dates import PARIS
 
 ESS_WORDS = [
@@ -45,6 +47,8 @@ ESS_WORDS = [
     "ess",
 ]
 _ESS_KEYS = [phrase_key(w) for w in ESS_WORDS]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -171,12 +175,12 @@ class Compiler:
         place = row["place"] or ", ".join(json.loads(row["departements"] or "[]")) or None
         return Entry(
             key=row["procedure_key"],
-            title=row["title"] or "",
-            buyer=row["buyer_name"],
-            place=place,
+            title=clean_text(row["title"], 300)[0] or "",
+            buyer=clean_text(row["buyer_name"], 200)[0],
+            place=clean_text(place, 120)[0],
             deadline=date_fr(row["deadline"]) if row["deadline"] else None,
             value=money_fr(row["value"], row["currency"]) if row["value"] else None,
-            url=row["url"],
+            url=safe_url(row["url"]),
             themes=[self.labels.get(t["code"], t["code"]) for t in themes],
             main_theme=self.labels.get(themes[0]["code"]) if themes else None,
             flags=flags,
@@ -192,7 +196,15 @@ class Compiler:
         for row in rows:
             if self._relevant(row):
                 by_key[row["procedure_key"]] = row
-        return sorted((self._entry(r) for r in by_key.values()), key=lambda e: e.sort)
+        entries = []
+        for r in by_key.values():
+            try:
+                entries.append(self._entry(r))
+            except (ValueError, TypeError, KeyError) as exc:  # one bad notice never stops the newsletter
+                logger.warning(
+                    "newsletter: notice %s left out: %s: %s", r.get("procedure_key"), type(exc).__name__, exc
+                )
+        return sorted(entries, key=lambda e: e.sort)
 
     def _by_theme(self, entries: list[Entry]) -> list[tuple[str | None, list[Entry]]]:
         groups: dict[str, list[Entry]] = {}

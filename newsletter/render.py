@@ -29,9 +29,19 @@ def _md_escape(text: str | None) -> str:
     return "".join(out)
 
 
+def _md_url(url: str | None) -> str:
+    """A link target that cannot end the Markdown link early (parentheses, brackets, spaces percent-encoded)."""
+    if not url:
+        return ""
+    return "".join(
+        {"(": "%28", ")": "%29", "[": "%5B", "]": "%5D", "<": "%3C", ">": "%3E", " ": "%20"}.get(c, c) for c in url
+    )
+
+
 def render_text(issue: Issue, fmt: str) -> bytes:
     env = environment()
     env.filters["md"] = _md_escape
+    env.filters["md_url"] = _md_url
     template = env.get_template(
         {"html": "newsletter.html.j2", "md": "newsletter.md.j2", "txt": "newsletter.txt.j2"}[fmt]
     )
