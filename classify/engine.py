@@ -102,28 +102,30 @@ class ClassifyInput:
 def load_known_words(path: Path = KNOWN_WORDS) -> frozenset[str]:
     """Words the fuzzy matcher never corrects: they are real words, not typos.
 
-    The guard is the union of a maintained French dictionary (pyspellchecker's, about 140,000 forms) and the
-    words seen at least twice in the BOAMP corpora (place and buyer names, jargon, abbreviations). With it, two
-    distinct words never match each other ("vacants" is not "vacances", "toiture" is not "voiture").
+    The guard is the union of maintained French and English dictionaries (pyspellchecker's; TED descriptions
+    are often in English) and the words seen at least twice in the BOAMP corpora (place and buyer names,
+    jargon, abbreviations). With it, two distinct words never match each other ("vacants" is not "vacances",
+    "toiture" is not "voiture", "project" is not "projet").
     """
     words: set[str] = set()
     if path.exists():
         lines = path.read_text(encoding="utf-8").splitlines()
         words.update(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-    words.update(french_dictionary())
+    words.update(dictionary("fr"))
+    words.update(dictionary("en"))
     return frozenset(words)
 
 
-@lru_cache(maxsize=1)
-def french_dictionary() -> frozenset[str]:
-    """The folded forms of pyspellchecker's French word list."""
+@lru_cache(maxsize=2)
+def dictionary(language: str) -> frozenset[str]:
+    """The folded forms of pyspellchecker's word list for a language ("fr", "en")."""
     import spellchecker
 
-    resource = Path(spellchecker.__file__).resolve().parent / "resources" / "fr.json.gz"
+    resource = Path(spellchecker.__file__).resolve().parent / "resources" / f"{language}.json.gz"
     try:
         entries = json.loads(gzip.decompress(resource.read_bytes()))
     except (OSError, ValueError) as exc:
-        raise RuntimeError(f"{resource}: cannot read the French word list ({exc})") from exc
+        raise RuntimeError(f"{resource}: cannot read the {language} word list ({exc})") from exc
     return frozenset(fold(w) for w in entries if w.isalpha())
 
 

@@ -182,6 +182,9 @@ def _codes(entries: Any, file: str, where: str, kind: str) -> list[CodeRule]:
         at = f"{where}[{i}]"
         if not isinstance(entry, dict):
             raise _err(file, at, f"expected a mapping, got {entry!r}")
+        allowed = {"prefix", "weight"} if kind == "cpv" else {"code", "label", "weight"}
+        if set(entry) - allowed:  # e.g. `label: Repas, traiteur` unquoted: YAML reads a key "traiteur"
+            raise _err(file, at, f"unknown key {sorted(set(entry) - allowed)[0]!r} (quote a label with a comma)")
         if kind == "cpv":
             prefix = str(entry.get("prefix", ""))
             if not _CPV.match(prefix):

@@ -86,14 +86,18 @@ class ThemeScorer:
         keys = toks.keys
         excluded = set()
         best: dict[str, dict[str, Any]] = {}
+        keyset: set[str] | None = None
         for m in self.index.find(toks):
             code, role, phrase = m.payload
             if role == "exclude":
                 if not m.fuzzy:
                     excluded.add(code)
                 continue
-            if phrase.unless and any(contains(keys, u) for u in phrase.unless):
-                continue
+            if phrase.unless:
+                if keyset is None:
+                    keyset = set(keys)  # once per text, only when a phrase has `unless` words
+                if any((u[0] in keyset) if len(u) == 1 else contains(keys, u) for u in phrase.unless):
+                    continue
             if phrase.contexts and any(in_context(keys, m.start, m.end, c) for c in phrase.contexts):
                 continue
             weight = phrase.weight * (self.taxonomy.fuzzy_weight if m.fuzzy else 1.0)

@@ -114,7 +114,9 @@ def test_the_guard_is_a_french_dictionary_and_real_typos_still_match(classifier:
 
 def test_shipped_weights_load_and_calibrate_each_theme() -> None:
     taxonomy = load_taxonomy()
+    assert DEFAULT_PATH.exists()
     weights = load_weights(DEFAULT_PATH, taxonomy.fields, taxonomy.threshold)
+    assert weights.themes  # at least one theme is calibrated by the fit
     for code, w in weights.themes.items():
         assert w.threshold > 0 and set(w.kinds) == {"title", "lots", "description", "cpv", "descriptors"}, code
     assert Classifier().version.endswith("+w" + weights.digest)

@@ -83,8 +83,11 @@ def test_description_alone_is_weaker_than_title(classifier: Classifier) -> None:
 
 
 def test_descriptors_by_code_or_label(classifier: Classifier) -> None:
-    assert themes(classifier, title="Lot 3", descriptor_codes=["138"]) == {"surete_equipements"}
-    assert themes(classifier, title="Lot 3", descriptor_labels=["Gardiennage"]) == {"surete_equipements"}
+    assert themes(classifier, title="Lot 3", descriptor_codes=["304"]) == {"restauration_solidaire"}
+    assert themes(classifier, title="Lot 3", descriptor_labels=["Repas, traiteur"]) == {"restauration_solidaire"}
+    # the fitted weights (classify/weights.yaml) make a security descriptor alone too weak to decide
+    assert themes(classifier, title="Lot 3", descriptor_codes=["138"]) == set()
+    assert themes(classifier, title="Gardiennage", descriptor_codes=["138"]) == {"surete_equipements"}
 
 
 def test_lots_count_between_title_and_description(classifier: Classifier) -> None:
