@@ -7,19 +7,17 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
-import sqlite_utils
-
 from alerts import outbox
 from alerts.items import load_items
 from alerts.matching import AlertIndex
 from alerts.render import DigestRenderer
 from alerts.subscribers import Subscriber, load_all
-from alerts.tokens import Signer, secret_key
+from alerts.tokens import Signer
 from alerts.transport import FileTransport, SmtpTransport
-from archive.db import open_db
 from classify.taxonomy import load as load_taxonomy
 from notices.dates import PARIS
 from watch.config import Config
+from watch.stores import open_archive, open_private_store, signing_key
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +41,13 @@ def envelope_sender(config: Config) -> str:
     return parseaddr(config["alerts.sender"])[1]
 
 
-def renderer_from(config: Config, db: sqlite_utils.Database) -> DigestRenderer:
+def renderer_from(config: Config, key: bytes) -> DigestRenderer:
     taxonomy = load_taxonomy(config.resolve_path("classify.taxonomy"))
     return DigestRenderer(
         sender=config["alerts.sender"],
         public_url=config["alerts.public_url"],
         unsubscribe_mailto=config["alerts.unsubscribe_mailto"],
-        signer=Signer(secret_key(db)),
+        signer=Signer(key),
         theme_labels={t.code: t.label for t in taxonomy.themes},
         max_items=config["alerts.max_items"],
     )
@@ -58,20 +56,21 @@ def renderer_from(config: Config, db: sqlite_utils.Database) -> DigestRenderer:
 def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = None) -> dict[str, int]:
     now = now or datetime.now(UTC)
     now_utc, now_day = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), now.astimezone(PARIS).date().isoformat()
-    db = open_db(config.resolve_path("archive.path"))
+    db = open_archive(config)  # the tenders
+    private = open_private_store(config)  # the subscribers, what they were sent, the outbox
     counts = {"subscribers_due": 0, "digests": 0, "tenders": 0, "sent": 0, "pending": 0, "failed": 0}
     try:
-        due = [s for s in load_all(db, active_only=True) if is_due(s, now)]
+        due = [s for s in load_all(private, active_only=True) if is_due(s, now)]
         counts["subscribers_due"] = len(due)
         if due:
             first = (now - timedelta(days=config["alerts.first_digest_days"])).isoformat(timespec="seconds")
             since = min((s.last_digest_at or first) for s in due)
             items = load_items(db, since=since)
             index = AlertIndex(items)
-            renderer = renderer_from(config, db)
+            renderer = renderer_from(config, signing_key(config))
             for sub in due:
                 sent = dict(
-                    db.execute(
+                    private.execute(
                         "select procedure_id, signature from sent_items where subscriber_id = ?", [sub.id]
                     ).fetchall()
                 )
@@ -85,10 +84,10 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
                         for m in matches:
                             print(f"  [{m.change}] {m.item.title[:100]} ({', '.join(m.reasons)})")
                         continue
-                    outbox.enqueue(db, sub, matches, message)
+                    outbox.enqueue(private, sub, matches, message)
                 if not dry_run:
-                    with db.conn:
-                        db.execute(
+                    with private.conn:
+                        private.execute(
                             "update subscribers set last_digest_at = ? where id = ?",
                             [now.isoformat(timespec="seconds"), sub.id],
                         )
@@ -96,7 +95,7 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
             transport = transport_from(config)
             counts.update(
                 outbox.deliver(
-                    db,
+                    private,
                     transport,
                     max_per_run=config["alerts.max_per_run"],
                     rate_per_minute=config["alerts.rate_per_minute"],
@@ -114,4 +113,5 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
             )
     finally:
         db.close()
+        private.close()
     return counts

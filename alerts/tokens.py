@@ -5,40 +5,35 @@ A token is `payload.signature`, both base64url: the payload says what the link d
 HMAC-SHA256 of it under the deployment's secret key. Without the key a token cannot be forged or
 altered; an invalid token changes nothing.
 
-The key comes from WATCH_SECRET_KEY; without it a random key is generated once and kept in the archive
-(`settings`), never in a file of the repository.
+The key comes from WATCH_SECRET_KEY or the private store's key file (archive.private.secret_key), never
+from the analysts' archive. Decoding is strict: a token must be the canonical base64url of its bytes, so no
+altered copy of a valid token (a flipped padding bit, a stray character) is accepted as it.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
-import os
-import secrets
-
-import sqlite_utils
+import re
 
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+_B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def secret_key(db: sqlite_utils.Database) -> bytes:
-    env = os.environ.get("WATCH_SECRET_KEY")
-    if env:
-        return env.encode()
-    row = db.execute("select value from settings where key = 'secret_key'").fetchone()
-    if row:
-        return row[0].encode()
-    key = secrets.token_urlsafe(32)
-    with db.conn:
-        db.execute("insert or ignore into settings (key, value) values ('secret_key', ?)", [key])
-    return db.execute("select value from settings where key = 'secret_key'").fetchone()[0].encode()
+    """Strict base64url without padding: only its alphabet, and only the canonical spelling of the bytes."""
+    if not _B64URL.match(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:
+        raise ValueError("not the canonical encoding")
+    return data
 
 
 class Signer:
@@ -55,7 +50,7 @@ class Signer:
         try:
             payload_text, mac_text = token.split(".", 1)
             payload, mac = _unb64(payload_text), _unb64(mac_text)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, binascii.Error):
             return None
         expected = hmac.new(self.key, payload, hashlib.sha256).digest()
         if not hmac.compare_digest(mac, expected):

@@ -9,6 +9,7 @@ An invalid or forged token gets a 404 page and changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import threading
@@ -23,6 +24,8 @@ from alerts.tokens import Signer
 from archive.db import now_iso
 
 logger = logging.getLogger(__name__)
+
+MAX_BODY = 16_384  # bytes: a feedback form is a reason and 500 characters of comment
 
 REASONS = {
     "hors_metier": "Hors de notre métier",
@@ -43,10 +46,10 @@ class AlertsWeb:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
-                web.handle(self, "GET")
+                web.safely(self, "GET")
 
             def do_POST(self) -> None:  # noqa: N802
-                web.handle(self, "POST")
+                web.safely(self, "POST")
 
             def log_message(self, format: str, *args: object) -> None:
                 logger.debug("web: " + format, *args)
@@ -79,6 +82,17 @@ class AlertsWeb:
         h.end_headers()
         h.wfile.write(content)
 
+    def safely(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        """One request; whatever goes wrong, the client gets a page and the log one line, never a traceback."""
+        try:
+            self.handle(h, method)
+        except (ConnectionError, TimeoutError):
+            pass
+        except Exception as exc:  # noqa: BLE001 - a bug must not drop the connection without an answer
+            logger.error("web: %s %s failed: %s: %s", method, h.path[:100], type(exc).__name__, exc)
+            with contextlib.suppress(OSError):
+                self.page(h, 500, "Erreur", "Une erreur est survenue. Rien n'a été modifié ; réessayez plus tard.")
+
     def handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
         path = h.path.split("?", 1)[0]
         kind, _, token = path.strip("/").partition("/")
@@ -86,8 +100,17 @@ class AlertsWeb:
         if kind not in ("u", "f") or not parts or parts[0] != kind:
             self.page(h, 404, "Lien invalide", "Ce lien n'est pas valide. Rien n'a été modifié.")
             return
-        length = int(h.headers.get("Content-Length") or 0)
+        try:
+            length = int(h.headers.get("Content-Length") or 0)
+            if not 0 <= length <= MAX_BODY:
+                raise ValueError(length)
+        except ValueError:
+            self.page(h, 400, "Requête invalide", "Cette requête n'a pas pu être lue. Rien n'a été modifié.")
+            return
         form = parse_qs(h.rfile.read(length).decode("utf-8", errors="replace")) if length else {}
+        if not parts[1].isdigit():
+            self.page(h, 404, "Lien invalide", "Ce lien n'est pas valide. Rien n'a été modifié.")
+            return
         db = sqlite_utils.Database(self.db_path)
         try:
             subscriber_id = int(parts[1])
@@ -115,7 +138,9 @@ class AlertsWeb:
             return
         with db.conn:
             db.execute("update subscribers set active = 0 where id = ?", [subscriber_id])
-            db["unsubscribes"].insert({"subscriber_id": subscriber_id, "how": "one-click", "created_at": now_iso()})
+            db["unsubscribes"].insert(  # once per subscriber: a replayed POST adds nothing
+                {"subscriber_id": subscriber_id, "how": "one-click", "created_at": now_iso()}, ignore=True
+            )
         logger.info("alerts: subscriber %d unsubscribed", subscriber_id)
         self.page(h, 200, "Désabonnement confirmé", "Vous ne recevrez plus la veille. Merci de l'avoir suivie.")
 
@@ -146,6 +171,7 @@ class AlertsWeb:
                     "procedure_id": procedure_id,
                     "reason": f"{reason}: {comment}" if comment else reason,
                     "created_at": now_iso(),
-                }
+                },
+                replace=True,  # one reason per structure and tender: a replayed form replaces it, adds no row
             )
         self.page(h, 200, "Merci", "C'est noté : nous affinerons votre veille.")

@@ -7,6 +7,7 @@ archive made by an older version is brought up to date on open and never rebuilt
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,6 +272,23 @@ def _m007_checked_values(db: sqlite_utils.Database) -> None:
     db["notices"].add_column("warnings", str)  # JSON list, null when the notice had nothing set aside
 
 
+def _m008_private_tables_out(db: sqlite_utils.Database) -> None:
+    """Subscribers and their mail live in the private store (archive.private): their tables leave the archive.
+
+    Empty ones are dropped here; ones with rows wait for archive.private.move_from_archive, which copies them
+    into the private store first (the next command that opens it), so nothing is lost.
+    """
+    for table in ("subscribers", "sent_items", "outbox", "feedback", "unsubscribes", "settings"):
+        if db[table].exists() and db[table].count == 0:
+            db[table].drop()
+
+
+def _m009_run_process(db: sqlite_utils.Database) -> None:
+    """The process and host of each run, so that a run whose process died is closed at the next job."""
+    db["runs"].add_column("pid", int)
+    db["runs"].add_column("host", str)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
     ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
@@ -279,6 +297,8 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("005_reference", _m005_reference),
     ("006_operations", _m006_operations),
     ("007_checked_values", _m007_checked_values),
+    ("008_private_tables_out", _m008_private_tables_out),
+    ("009_run_process", _m009_run_process),
 ]
 
 
@@ -297,15 +317,25 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
+class StoreError(Exception):
+    """An archive or private store that cannot be opened or read: the message names the file and the cause."""
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) the archive at `path`, in WAL mode, with the schema up to date."""
+    """Open (creating if needed) the archive at `path`, in WAL mode, with the schema up to date.
+
+    A file that is not a database, is corrupt, or sits where it cannot be created raises StoreError naming it.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
-    db.conn.execute("PRAGMA busy_timeout = 30000")
-    db.enable_wal()
-    db.conn.execute("PRAGMA synchronous = NORMAL")
-    migrate(db)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(path)
+        db.conn.execute("PRAGMA busy_timeout = 30000")
+        db.enable_wal()
+        db.conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(db)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"{path}: cannot open the archive ({exc})") from exc
     return db
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -222,9 +224,29 @@ class Archive:
 
     # -- runs ------------------------------------------------------------------------------------
     def start_run(self, job: str) -> int:
+        """Record a job starting in this process; runs whose process is gone are closed first."""
+        self.close_dead_runs()
         with self.db.conn:
-            table = self.db["runs"].insert({"job": job, "started": now_iso(), "outcome": "running"})
+            row = {"job": job, "started": now_iso(), "outcome": "running", "pid": os.getpid(), "host": _HOST}
+            table = self.db["runs"].insert(row)
         return int(table.last_pk)
+
+    def close_dead_runs(self) -> int:
+        """Runs still 'running' whose process (on this host) no longer exists: killed before it could record
+        an outcome. Closed as interrupted at the next start of any job, not a day later."""
+        rows = self.db.execute(
+            "select id, pid from runs where outcome = 'running' and pid is not null and host = ?", [_HOST]
+        ).fetchall()
+        dead = [run_id for run_id, pid in rows if not _alive(pid)]
+        if dead:
+            with self.db.conn:
+                for run_id in dead:
+                    self.db.execute(
+                        "update runs set outcome = 'interrupted', finished = ?, "
+                        "error = 'the process ended without recording an outcome' where id = ?",
+                        [now_iso(), run_id],
+                    )
+        return len(dead)
 
     def finish_run(self, run_id: int, outcome: str, **counts: Any) -> None:
         with self.db.conn:
@@ -240,6 +262,21 @@ class Archive:
                 "where outcome = 'running' and started < ?",
                 [now_iso(), started_before],
             ).rowcount
+
+
+_HOST = socket.gethostname()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def today_paris() -> date:

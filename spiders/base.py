@@ -130,6 +130,13 @@ class WindowedSpider(scrapy.Spider):
     source: str = ""
     config_key: str = ""  # sources.<key> in config.yaml
 
+    @classmethod
+    def check_arguments(cls, from_date: str | None = None, until_date: str | None = None, **_: Any) -> None:
+        """Raise ValueError for arguments the spider cannot run with (spiders.commands.crawl calls this first)."""
+        start, end = _parse_day(from_date, "from_date"), _parse_day(until_date, "until_date")
+        if start and end and start > end:
+            raise ValueError(f"from_date {start} is after until_date {end}")
+
     def __init__(self, from_date: str | None = None, until_date: str | None = None, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.from_arg = _parse_day(from_date, "from_date")

@@ -4,6 +4,7 @@ applied by the base spider's `update_settings` (user agent, concurrency, retries
 BOT_NAME = "ess_tender_watch"
 SPIDER_MODULES = ["spiders.sources"]
 NEWSPIDER_MODULE = "spiders.sources"
+COMMANDS_MODULE = "spiders.commands"  # `crawl` checks the spider's arguments before starting
 
 # Politeness by default; API spiders that are not web pages say otherwise in their custom_settings.
 ROBOTSTXT_OBEY = True

@@ -92,7 +92,14 @@ def replay() -> Iterator[ReplayServer]:
 @pytest.fixture
 def watch(tmp_path: Path) -> Watch:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WATCH_")}
-    env.update({"WATCH_DB": str(tmp_path / "watch.db"), "WATCH_LOG_LEVEL": "INFO"})
+    env.update(
+        {
+            "WATCH_DB": str(tmp_path / "watch.db"),
+            "WATCH_PRIVATE_DB": str(tmp_path / "private" / "watch-private.db"),
+            "WATCH_KEY_FILE": str(tmp_path / "private" / "secret.key"),
+            "WATCH_LOG_LEVEL": "INFO",
+        }
+    )
     w = Watch(tmp_path, env)
     w.write_config(
         f"crawl:\n  retry_times: 3\n  max_retry_after: 5\n  timeout: 20\nlogging:\n  file: {tmp_path / 'watch.log'}\n"

@@ -38,7 +38,7 @@ def current_problems(db: sqlite_utils.Database, config: Config, now: datetime) -
     """(source, kind) -> detail, for every problem that holds now."""
     problems: dict[tuple[str, str], str] = {}
     for health in all_health(db, config, now):
-        if health.state != "ok":
+        if health.state not in ("ok", "failed"):  # "failed": shown by status, alarmed only when it repeats
             problems[(health.source, health.state)] = health.reason
         for kind, detail in health.notes.items():
             problems[(health.source, kind)] = detail

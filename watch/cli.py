@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import logging
 import os
@@ -169,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Delete raw_records fetched more than maintenance.raw_days (or --days) ago. Notices, "
         "classifications and the quarantine are kept.",
     )
-    p.add_argument("--days", type=int, help="override maintenance.raw_days")
+    p.add_argument("--days", type=_days, help="override maintenance.raw_days (a whole number, at least 1)")
     p = sub.add_parser(
         "inspect",
         parents=[common],
@@ -205,7 +207,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _days(value: str) -> int:
+    """`prune --days`: at least one day, so that no value drops every raw payload by mistake."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"{days} days: give at least 1 (0 or less would drop every raw payload)")
+    return days
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; bad state (config, archive, private store) ends in one line on stderr and exit 2."""
     args = build_parser().parse_args(argv)
     config_path = getattr(args, "config", None)
     try:
@@ -213,8 +227,30 @@ def main(argv: list[str] | None = None) -> int:
     except watch_config.ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    log_file = config["logging.file"]
-    logs.setup(config["logging.level"], config.resolve_path("logging.file") if log_file else None)
+    if not Path(config.path).exists():
+        print(f"no config.yaml at {config.path}: using defaults", file=sys.stderr)
+    from archive.db import StoreError
+
+    try:
+        log_file = config["logging.file"]
+        logs.setup(config["logging.level"], config.resolve_path("logging.file") if log_file else None)
+        return _dispatch(args, config, config_path)
+    except StoreError as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # a file that opened but breaks on reading (corrupt pages)
+        print(f"{args.command}: {config.resolve_path('archive.path')}: database error ({exc})", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:  # `status --json | head`: quietly
+            with contextlib.suppress(OSError):
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+            return 0
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, config: watch_config.Config, config_path: Path | None) -> int:
 
     if args.command == "inspect":
         from classify import from_config
@@ -262,14 +298,16 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             if args.feedback_report:
-                from archive.db import open_db
                 from classify.feedback import feedback_report, format_report
+                from watch.stores import open_archive, open_private_store
 
-                db = open_db(config.resolve_path("archive.path"))
+                private = open_private_store(config)
+                db = open_archive(config)
                 try:
-                    print(format_report(feedback_report(db)))
+                    print(format_report(feedback_report(db, private)))
                 finally:
                     db.close()
+                    private.close()
                 return 0
             if args.jsonl:
                 from watch.classify_jsonl import classify_jsonl
@@ -346,11 +384,38 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if status["healthy"] else 1
 
     if args.command == "check-config":
+        from archive.db import open_db
+        from archive.private import open_private, secret_key
         from watch.scheduler import next_runs
 
         overrides = [var for var in watch_config.ENV_OVERRIDES if var in os.environ]
-        print(f"{config.path}: valid")
-        print(f"archive: {config.resolve_path('archive.path')}")
+        print(f"{config.path}: valid" if Path(config.path).exists() else f"{config.path}: missing, using defaults")
+        archive = config.resolve_path("archive.path")
+        db = open_db(archive)  # a file that cannot be opened or is corrupt ends here, in one line
+        try:
+            quick = db.execute("PRAGMA quick_check").fetchone()[0]
+            notices = db.execute("select count(*) from notices").fetchone()[0]
+        finally:
+            db.close()
+        if quick != "ok":
+            print(f"check-config: {archive}: the archive is damaged ({quick})", file=sys.stderr)
+            return 2
+        print(f"archive: {archive} ({notices:,} notices)")
+        private_path = config.resolve_path("private.path")
+        private = open_private(private_path)
+        try:
+            subscribers = private.execute("select count(*) from subscribers").fetchone()[0]
+        finally:
+            private.close()
+        secret_key(config.resolve_path("private.key_file"))
+        print(
+            f"private store: {private_path} ({subscribers} subscriber(s)); signing key: "
+            + (
+                "WATCH_SECRET_KEY"
+                if os.environ.get("WATCH_SECRET_KEY")
+                else str(config.resolve_path("private.key_file"))
+            )
+        )
         print(f"environment overrides: {', '.join(overrides) or 'none'}")
         for name, cron, next_run in next_runs(config):
             print(f"  job {name:<10} {cron!r:<24} next {next_run:%Y-%m-%d %H:%M %Z}")
@@ -368,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
                 done = backup(archive, args.target.resolve())
                 print(f"{args.target}: {done['notices']:,} notices, {done['bytes'] / 1e6:.1f} MB")
             else:
-                print(f"{prune(archive, args.days or config['maintenance.raw_days']):,} raw payloads dropped")
+                days = args.days if args.days is not None else config["maintenance.raw_days"]
+                print(f"{prune(archive, days):,} raw payloads dropped")
         except (MaintenanceError, sqlite3.Error) as exc:
             print(f"{args.command}: {exc}", file=sys.stderr)
             return 2

@@ -149,6 +149,14 @@ SCHEMA: dict[str, Any] = {
     "archive": {
         "path": Setting(str, "data/watch.db", doc="SQLite archive, relative to the project root"),
     },
+    "private": {
+        "path": Setting(
+            str, "private/watch-private.db", doc="subscribers, their digests and feedback: never given to analysts"
+        ),
+        "key_file": Setting(
+            str, "private/secret.key", doc="key that signs the digests' links (created 0600; WATCH_SECRET_KEY wins)"
+        ),
+    },
     "sources": {
         "boamp": {
             "enabled": Setting(bool, True),
@@ -373,6 +381,8 @@ SCHEMA: dict[str, Any] = {
 # Environment overrides: per-deployment values and secrets. One table, documented in the README.
 ENV_OVERRIDES: dict[str, str] = {
     "WATCH_DB": "archive.path",
+    "WATCH_PRIVATE_DB": "private.path",
+    "WATCH_KEY_FILE": "private.key_file",
     "WATCH_BOAMP_URL": "sources.boamp.url",
     "WATCH_TED_URL": "sources.ted.url",
     "WATCH_TED_SCOPE": "sources.ted.scope",

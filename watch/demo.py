@@ -24,6 +24,7 @@ from replay.ted import TedDataset, load_corpus
 from watch import config as watch_config
 from watch.pipeline import run_once
 from watch.stats import collect
+from watch.stores import open_private_store
 
 CORPUS = watch_config.ROOT / "data" / "recorded"
 
@@ -82,9 +83,10 @@ def run_demo(config_path: Path | None) -> int:
         env, summary = mount_recorded(server)
         os.environ.update(env)
         config = watch_config.load(config_path)
-        db = open_db(config.resolve_path("archive.path"))
-        imported = import_csv(db, (watch_config.ROOT / "data" / "sample_subscribers.csv").read_text(encoding="utf-8"))
-        db.close()
+        private = open_private_store(config)
+        sample = (watch_config.ROOT / "data" / "sample_subscribers.csv").read_text(encoding="utf-8")
+        imported = import_csv(private, sample)
+        private.close()
         print(f"Demo: replaying {summary}; published {first} .. {last}")
         # alerts as on the morning after the last recorded publication: the tenders open then are the ones sent
         as_of = datetime.combine(last + timedelta(days=1), time(8), tzinfo=PARIS)
@@ -128,13 +130,14 @@ def run_demo(config_path: Path | None) -> int:
         f"{flags[3] or 0} social criteria"
     )
     print(f"  quarantine: {stats['quarantine']} record(s)")
-    db = open_db(db_path)
-    outbox = db.execute("select count(*), sum(items), sum(state = 'sent') from outbox").fetchone()
-    db.close()
+    private = open_private_store(config)
+    outbox = private.execute("select count(*), sum(items), sum(state = 'sent') from outbox").fetchone()
+    private.close()
     print(f"  alerts: {outbox[0]} digest(s) with {outbox[1] or 0} tender(s) in the outbox, {outbox[2] or 0} delivered")
     print()
     print("Where the results are:")
-    print(f"  archive   {db_path}")
+    print(f"  archive   {db_path} (the analysts' file: notices, procedures, classifications, runs)")
+    print(f"  private   {config.resolve_path('private.path')} (subscribers, digests, feedback: never share it)")
     print("  explore   .venv/bin/python run_watch.py stats")
     print(
         f'            sqlite3 {db_path} "select published, kind, title from notices order by published desc limit 10"'

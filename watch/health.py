@@ -71,6 +71,10 @@ def source_health(db: sqlite_utils.Database, config: Config, source: str, now: d
             notes["late"] = late
     elif late:
         state, reason = "late", late
+    elif failures:  # shown at once; the alarm waits for alarms.failures in a row, so one bad run is no incident
+        state = "failed"
+        reason = f"the last crawl failed ({failures} of {config['alarms.failures']} before an alarm): "
+        reason += runs[0]["error"] or runs[0]["outcome"]
     else:
         state, reason = "ok", ""
 

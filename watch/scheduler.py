@@ -122,16 +122,13 @@ def build_scheduler(config: Config, run: Callable[[str], None]) -> BlockingSched
 
 def start_endpoint(config: Config) -> Any:
     """The alerts' unsubscribe and feedback endpoint, beside the scheduler."""
-    from alerts.tokens import Signer, secret_key
+    from alerts.tokens import Signer
     from alerts.web import AlertsWeb
-    from archive.db import open_db
+    from watch.stores import open_private_store, signing_key
 
-    path = config.resolve_path("archive.path")
-    db = open_db(path)
-    signer = Signer(secret_key(db))
-    db.close()
+    open_private_store(config).close()  # created, and an old archive's private tables moved, before serving
     host, _, port = config["alerts.listen"].rpartition(":")
-    return AlertsWeb(path, signer, host, int(port)).start()
+    return AlertsWeb(config.resolve_path("private.path"), Signer(signing_key(config)), host, int(port)).start()
 
 
 def serve(config: Config, runner: Runner | None = None) -> int:

@@ -7,12 +7,12 @@ import json
 import sys
 
 from alerts import subscribers as subs
-from archive.db import open_db
 from watch.config import Config
+from watch.stores import open_private_store
 
 
 def run_subscribers(config: Config, args: argparse.Namespace) -> int:
-    db = open_db(config.resolve_path("archive.path"))
+    db = open_private_store(config)
     try:
         if args.action == "add":
             data = {k: getattr(args, k) for k in subs.CSV_FIELDS if k != "active"}

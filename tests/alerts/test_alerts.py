@@ -14,9 +14,10 @@ from conftest import SmtpSink, record
 
 from alerts import subscribers as subs
 from alerts.run import run_alerts
-from alerts.tokens import Signer, secret_key
+from alerts.tokens import Signer
 from alerts.web import AlertsWeb
 from archive.db import open_db
+from archive.private import open_private, secret_key
 from archive.procedures import rebuild
 from archive.store import Archive
 from classify.archive_run import classify_archive
@@ -53,6 +54,8 @@ class World:
     def __init__(self, tmp: Path, smtp_url: str):
         self.env = {
             "WATCH_DB": str(tmp / "w.db"),
+            "WATCH_PRIVATE_DB": str(tmp / "private.db"),
+            "WATCH_KEY_FILE": str(tmp / "secret.key"),
             "WATCH_SMTP_URL": smtp_url,
             "WATCH_SECRET_KEY": "test-key",
             "WATCH_PUBLIC_URL": "https://veille.example.org",
@@ -61,6 +64,7 @@ class World:
         self.config = watch_config.load(tmp / "c.yaml", env=self.env)
         self.db = open_db(tmp / "w.db")
         self.archive = Archive(self.db)
+        self.private = open_private(tmp / "private.db")  # subscribers and their mail: never in the archive
 
     def add(self, *records: dict) -> None:
         self.archive.upsert_notices([parse_record(r) for r in records])
@@ -77,7 +81,7 @@ class World:
             "frequency": "each_run",
         }
         data.update(profile)
-        return subs.save(self.db, subs.validate(data))
+        return subs.save(self.private, subs.validate(data))
 
     def alerts(self) -> dict:
         import os
@@ -144,21 +148,21 @@ def test_smtp_down_then_up(world: World, smtp: SmtpSink) -> None:
     smtp.stop()
     counts = world.alerts()
     assert counts["sent"] == 0 and counts["pending"] == 1
-    row = world.db.execute("select state, attempts, last_error from outbox").fetchone()
+    row = world.private.execute("select state, attempts, last_error from outbox").fetchone()
     assert row[0] == "pending" and row[1] == 1 and "unreachable" in row[2]
     smtp.start()
     counts = world.alerts()
     assert counts["sent"] == 1 and counts["digests"] == 0  # the same digest, not a new one
     assert len(smtp.messages) == 1
-    assert world.db.execute("select state from outbox").fetchone()[0] == "sent"
+    assert world.private.execute("select state from outbox").fetchone()[0] == "sent"
 
 
 def test_crash_between_send_and_record_sends_again_once(world: World, smtp: SmtpSink) -> None:
     world.add(record("26-7308"))
     world.subscribe()
     world.alerts()
-    with world.db.conn:  # as if the process died after the server accepted the message
-        world.db.execute("update outbox set state = 'sending'")
+    with world.private.conn:  # as if the process died after the server accepted the message
+        world.private.execute("update outbox set state = 'sending'")
     world.alerts()
     world.alerts()
     assert len(smtp.messages) == 2
@@ -194,7 +198,7 @@ def test_unsubscribe_and_feedback_through_the_endpoint(world: World) -> None:
     world.add(record("26-7308"))
     sub_id = world.subscribe()
     signer = Signer(b"test-key")
-    web = AlertsWeb(Path(world.env["WATCH_DB"]), signer).start()
+    web = AlertsWeb(Path(world.env["WATCH_PRIVATE_DB"]), signer).start()
     try:
 
         def call(path: str, data: bytes | None = None) -> int:
@@ -206,24 +210,25 @@ def test_unsubscribe_and_feedback_through_the_endpoint(world: World) -> None:
 
         token = signer.sign("u", sub_id)
         assert call(f"/u/{token}") == 200  # the confirmation page: nothing changed yet
-        assert world.db.execute("select active from subscribers").fetchone()[0] == 1
+        assert world.private.execute("select active from subscribers").fetchone()[0] == 1
         forged = Signer(b"another-key").sign("u", sub_id)
         assert call(f"/u/{forged}", b"List-Unsubscribe=One-Click") == 404
         assert call(f"/u/{token[:-2]}xx", b"List-Unsubscribe=One-Click") == 404
-        assert world.db.execute("select active from subscribers").fetchone()[0] == 1
+        assert world.private.execute("select active from subscribers").fetchone()[0] == 1
         feedback = signer.sign("f", sub_id, "boamp:26-7308")
         assert call(f"/f/{feedback}") == 200
         assert call(f"/f/{feedback}", b"reason=trop_loin&comment=hors%20zone") == 200
         assert call(f"/f/{signer.sign('u', sub_id)}", b"reason=autre") == 404  # a token for another action
-        assert world.db.execute("select reason from feedback").fetchall() == [("trop_loin: hors zone",)]
+        assert world.private.execute("select reason from feedback").fetchall() == [("trop_loin: hors zone",)]
         assert call(f"/u/{token}", b"List-Unsubscribe=One-Click") == 200
-        assert world.db.execute("select active from subscribers").fetchone()[0] == 0
-        assert world.db["unsubscribes"].count == 1
+        assert world.private.execute("select active from subscribers").fetchone()[0] == 0
+        assert world.private["unsubscribes"].count == 1
     finally:
         web.stop()
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WATCH_SECRET_KEY", raising=False)
-    db = open_db(tmp_path / "k.db")
-    assert secret_key(db) == secret_key(db) and len(secret_key(db)) >= 40
+    key_file = tmp_path / "private" / "secret.key"
+    assert secret_key(key_file) == secret_key(key_file) and len(secret_key(key_file)) >= 40
+    assert key_file.stat().st_mode & 0o777 == 0o600

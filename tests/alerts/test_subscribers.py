@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from alerts import subscribers as subs
-from archive.db import open_db
+from archive.private import open_private
 
 HEADER = "name,emails,kind,themes,departements,regions,national,keywords,frequency\n"
 
@@ -26,14 +26,14 @@ HEADER = "name,emails,kind,themes,departements,regions,national,keywords,frequen
     ],
 )
 def test_import_errors_name_row_and_field(tmp_path: Path, row: str, message: str) -> None:
-    db = open_db(tmp_path / "s.db")
+    db = open_private(tmp_path / "s.db")
     with pytest.raises(subs.SubscriberError, match=message):
         subs.import_csv(db, HEADER + "Z,ok@b.org,EA,mobilite_verte,38,,no,,daily\n" + row + "\n")
     assert db["subscribers"].count == 0  # nothing written when one row is wrong
 
 
 def test_import_export_round_trip_and_reimport_updates(tmp_path: Path) -> None:
-    db = open_db(tmp_path / "s.db")
+    db = open_private(tmp_path / "s.db")
     text = (Path(__file__).resolve().parents[2] / "data" / "sample_subscribers.csv").read_text(encoding="utf-8")
     ids = subs.import_csv(db, text)
     assert len(ids) == 4
