@@ -84,7 +84,7 @@ def money_fr(value: float | None, currency: str | None = "EUR") -> str:
 
 def shown_text(text: str | None, limit: int) -> str | None:
     """Text as a reader sees it: no control character, at most `limit` characters (markup is escaped later)."""
-    return clean_text(text, limit)[0]
+    return clean_text(text, limit, one_line=True)[0]
 
 
 def header_safe(text: str, limit: int = 150) -> str:

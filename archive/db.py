@@ -278,6 +278,7 @@ def _m008_private_tables_out(db: sqlite_utils.Database) -> None:
     Empty ones are dropped here; ones with rows wait for archive.private.move_from_archive, which copies them
     into the private store first (the next command that opens it), so nothing is lost.
     """
+    db.execute("PRAGMA secure_delete = ON")
     for table in ("subscribers", "sent_items", "outbox", "feedback", "unsubscribes", "settings"):
         if db[table].exists() and db[table].count == 0:
             db[table].drop()

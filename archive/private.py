@@ -137,6 +137,7 @@ def _write_key(path: Path, key: str) -> None:
 def move_from_archive(archive: sqlite_utils.Database, private: sqlite_utils.Database, key_file: str | Path) -> int:
     """Move the private tables of an archive from before the split into the private store; rows moved."""
     moved = 0
+    archive.execute("PRAGMA secure_delete = ON")  # the dropped pages are zeroed, not left readable in the file
     for table in TABLES:
         if not archive[table].exists():
             continue
@@ -156,6 +157,7 @@ def move_from_archive(archive: sqlite_utils.Database, private: sqlite_utils.Data
             _write_key(Path(key_file), row[0])  # links already mailed stay valid
         with archive.conn:
             archive["settings"].drop()
+    archive.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nor left in the write-ahead log
     if moved:
         logger.info("private store: moved %d row(s) of subscribers and their mail out of the archive", moved)
     if archive["_migrations"].exists():

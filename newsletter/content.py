@@ -175,9 +175,9 @@ class Compiler:
         place = row["place"] or ", ".join(json.loads(row["departements"] or "[]")) or None
         return Entry(
             key=row["procedure_key"],
-            title=clean_text(row["title"], 300)[0] or "",
-            buyer=clean_text(row["buyer_name"], 200)[0],
-            place=clean_text(place, 120)[0],
+            title=clean_text(row["title"], 300, one_line=True)[0] or "",
+            buyer=clean_text(row["buyer_name"], 200, one_line=True)[0],
+            place=clean_text(place, 120, one_line=True)[0],
             deadline=date_fr(row["deadline"]) if row["deadline"] else None,
             value=money_fr(row["value"], row["currency"]) if row["value"] else None,
             url=safe_url(row["url"]),

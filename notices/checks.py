@@ -53,11 +53,17 @@ class RecordError(ValueError):
     """A record that cannot be mapped or trusted: it goes to quarantine with this message."""
 
 
-def clean_text(value: str | None, limit: int | None = None) -> tuple[str | None, bool]:
-    """Text without control characters (tabs and line breaks kept), stripped, capped: (text, was it cut)."""
+ONE_LINE = frozenset({"title", "place", "reference"})
+
+
+def clean_text(value: str | None, limit: int | None = None, *, one_line: bool = False) -> tuple[str | None, bool]:
+    """Text without control characters, stripped, capped: (text, was it cut). Line breaks are kept, except in
+    a one-line field (a title, a name), where every run of whitespace becomes one space."""
     if value is None:
         return None, False
     text = _CONTROL.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if one_line:
+        text = " ".join(text.split())
     cut = bool(limit) and len(text) > limit  # type: ignore[operator]
     if cut:
         text = text[: limit - 1].rstrip() + "…"  # type: ignore[operator]
@@ -110,24 +116,24 @@ def check(notice: Notice, *, today: date | None = None) -> Notice:
         notice.deadline_unknown = True
 
     for name in ("title", "description", "notes", "place", "reference"):
-        value, cut = clean_text(getattr(notice, name), LIMITS[name])
+        value, cut = clean_text(getattr(notice, name), LIMITS[name], one_line=name in ONE_LINE)
         setattr(notice, name, value)
         if cut:
             warnings.append(f"{name} cut to {LIMITS[name]:,} characters")
     for name in ("name", "city", "postal_code", "siret"):
-        value, cut = clean_text(getattr(notice.buyer, name), LIMITS.get(f"buyer.{name}", 100))
+        value, cut = clean_text(getattr(notice.buyer, name), LIMITS.get(f"buyer.{name}", 100), one_line=True)
         setattr(notice.buyer, name, value)
         if cut:
             warnings.append(f"buyer {name} cut")
     for lot in notice.lots:
-        lot.title, cut_title = clean_text(lot.title, LIMITS["lot.title"])
+        lot.title, cut_title = clean_text(lot.title, LIMITS["lot.title"], one_line=True)
         lot.description, cut_desc = clean_text(lot.description, LIMITS["lot.description"])
         lot.number, _ = clean_text(lot.number, 50)
         if cut_title or cut_desc:
             warnings.append(f"lot {lot.number or '?'}: text cut")
         lot.value = _amount(lot.value, f"lot {lot.number or '?'} value", warnings)
     for award in notice.awards:
-        award.winner, _ = clean_text(award.winner, LIMITS["award.winner"])
+        award.winner, _ = clean_text(award.winner, LIMITS["award.winner"], one_line=True)
         award.amount = _amount(award.amount, "award amount", warnings)
         if award.award_date is not None and not earliest <= award.award_date <= latest:
             warnings.append(f"award date {award.award_date.isoformat()} is outside {earliest} to {latest}: set aside")
