@@ -8,6 +8,7 @@ award): a subscriber gets a tender again only then.
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +19,8 @@ import sqlite_utils
 from classify.text import tokens
 
 _KIND_ORDER = {"prior_information": 0, "contract_notice": 1, "other": 2, "award": 3}
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -83,7 +86,13 @@ def load_items(db: sqlite_utils.Database, *, since: str | None) -> list[Item]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in db.query(sql, params):
         groups[row["procedure_id"]].append(row)
-    return [_item(rows) for rows in groups.values()]
+    items = []
+    for procedure_id, rows in groups.items():
+        try:
+            items.append(_item(rows))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # one unreadable tender never stops alerts
+            logger.warning("alerts: tender %s left out: %s: %s", procedure_id, type(exc).__name__, exc)
+    return items
 
 
 def _item(rows: list[dict[str, Any]]) -> Item:

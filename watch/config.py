@@ -317,7 +317,9 @@ SCHEMA: dict[str, Any] = {
         "listen": Setting(str, "127.0.0.1:8080", _hostport, "address of the HTTP endpoint started by serve"),
         "unsubscribe_mailto": Setting(str, "desabonnement@example.org", doc="mailto: of List-Unsubscribe"),
         "smtp_url": Setting(str, "", doc="smtp://user@host:port or smtps://...; empty: .eml files in outbox_dir"),
-        "outbox_dir": Setting(str, "data/outbox", doc="where the file transport writes .eml messages"),
+        "outbox_dir": Setting(
+            str, "private/outbox", doc="where the file transport writes .eml messages (private: addresses, links)"
+        ),
         "max_items": Setting(int, 25, _positive, "tenders shown in one digest (then 'and N more')"),
         "max_per_run": Setting(int, 500, _positive, "digests sent per run at most"),
         "rate_per_minute": Setting(float, 120.0, _positive, "digests per minute at most"),
