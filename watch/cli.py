@@ -234,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log_file = config["logging.file"]
         logs.setup(config["logging.level"], config.resolve_path("logging.file") if log_file else None)
-        return _dispatch(args, config, config_path)
+        code = _dispatch(args, config, config_path)
+        sys.stdout.flush()  # inside the try: a reader that went away (`| head`) is caught below
+        return code
     except StoreError as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 2
@@ -243,8 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as exc:
         if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:  # `status --json | head`: quietly
-            with contextlib.suppress(OSError):
-                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+            with contextlib.suppress(OSError):  # nothing left to flush at exit into the closed pipe
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
             return 0
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 2

@@ -108,6 +108,15 @@ def test_a_hostile_corpus_goes_through_every_stage(
     assert len(message.as_bytes()) < 200_000  # a megabyte title does not make a megabyte digest
     assert "victim@example.org" not in str(message["Subject"]) and "Bcc" not in message
 
+    # the analysts' archive holds no subscriber address, no digest and no key: they are in the private store
+    for path in watch.db_path.parent.glob(watch.db_path.name + "*"):
+        data = path.read_bytes()
+        assert b"equipe@traiteur.example.org" not in data and b"hostile-test-key" not in data, path
+        assert b"List-Unsubscribe" not in data and b"Message-ID" not in data, path
+    private = sqlite3.connect(watch.env["WATCH_PRIVATE_DB"])
+    assert private.execute("select count(*) from outbox").fetchone()[0] == 1
+    private.close()
+
     out = tmp_path / "newsletter"
     news = watch.run("newsletter", "--week", "2026-W04", "--out", str(out))
     assert news.returncode == 0, news.stderr
