@@ -1,6 +1,7 @@
 """Build the blind, double-labelled evaluation set of the theme classifier (tests/classify/evalset/).
 
     python bench/evalset.py draw        # random notices (fixed seed) -> batches/ for the labellers
+    python bench/evalset.py draw2       # a second random draw among the notices not drawn yet (batches 13-20)
     python bench/evalset.py merge       # two passes -> agreement rate, disagreements -> batches/adjudicate_*.jsonl
     python bench/evalset.py finalize    # passes + adjudication -> evalset.jsonl with its tuning / test split
 
@@ -82,6 +83,35 @@ def draw() -> None:
     print(f"{len(rows)} distinct notices; drew {SIZE} (seed {SEED}) into {SIZE // BATCH} batches of {BATCH}")
 
 
+SEED2 = 20261202
+SIZE2 = 2400
+
+
+def draw2() -> None:
+    """More notices, drawn at random among those not drawn yet, labelled the same way and split the same way
+    (a third to the locked test): more tuning data, and a larger locked test, with no notice seen twice."""
+    first = {json.loads(line)["id"] for line in (HERE / "sample.jsonl").read_text("utf-8").splitlines()}
+    rest = [r for r in corpus() if r["id"] not in first]
+    sample = random.Random(SEED2).sample(rest, SIZE2)
+    for i in range(0, SIZE2, BATCH):
+        path = BATCHES / f"batch_{SIZE // BATCH + i // BATCH + 1:02d}.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            for row in sample[i : i + BATCH]:
+                shown = {k: row[k] for k in ("id", "title", "buyer", "descriptors") if k in row}
+                out.write(json.dumps(shown, ensure_ascii=False) + "\n")
+    (HERE / "sample2.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sample), "utf-8")
+    print(f"{len(rest)} notices not drawn yet; drew {SIZE2} (seed {SEED2}) into {SIZE2 // BATCH} batches")
+
+
+def samples() -> list[list[dict]]:
+    out = []
+    for name in ("sample.jsonl", "sample2.jsonl"):
+        path = HERE / name
+        if path.exists():
+            out.append([json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()])
+    return out
+
+
 def read_pass(name: str) -> dict[str, frozenset[str]]:
     """Labels of one pass: lines `id<TAB>theme,theme` (empty after the tab for no theme)."""
     out: dict[str, frozenset[str]] = {}
@@ -99,7 +129,7 @@ def read_pass(name: str) -> dict[str, frozenset[str]]:
 
 
 def merge() -> None:
-    sample = [json.loads(line) for line in (HERE / "sample.jsonl").read_text("utf-8").splitlines()]
+    sample = [row for part in samples() for row in part]
     a, b = read_pass("A"), read_pass("B")
     ids = [r["id"] for r in sample]
     missing = [k for k in ids if k not in a or k not in b]  # a pass not finished yet
@@ -137,11 +167,14 @@ def merge() -> None:
 
 
 def finalize() -> None:
-    sample = [json.loads(line) for line in (HERE / "sample.jsonl").read_text("utf-8").splitlines()]
+    drawn = samples()
     a, b, c = read_pass("A"), read_pass("B"), read_pass("C")
-    order = list(range(len(sample)))
-    random.Random(SPLIT_SEED).shuffle(order)
-    test_ids = {sample[i]["id"] for i in order[: len(sample) // 3]}
+    test_ids: set[str] = set()
+    for n, part in enumerate(drawn):  # each draw split on its own, a third to the locked test
+        order = list(range(len(part)))
+        random.Random(SPLIT_SEED + n).shuffle(order)
+        test_ids |= {part[i]["id"] for i in order[: len(part) // 3]}
+    sample = [row for part in drawn for row in part]
     out_rows, unsettled = [], 0
     for row in sample:
         k = row["id"]
@@ -162,8 +195,8 @@ def finalize() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["draw", "merge", "finalize"])
-    {"draw": draw, "merge": merge, "finalize": finalize}[parser.parse_args().step]()
+    parser.add_argument("step", choices=["draw", "draw2", "merge", "finalize"])
+    {"draw": draw, "draw2": draw2, "merge": merge, "finalize": finalize}[parser.parse_args().step]()
 
 
 if __name__ == "__main__":
