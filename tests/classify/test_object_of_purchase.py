@@ -44,6 +44,10 @@ def themes(classifier: Classifier, title: str, **fields) -> set[str]:
         # a reservation is a flag, not a service for disabled people
         ("Entretien des espaces verts - marché réservé aux travailleurs handicapés", set()),
         ("Transport adapté des élèves en situation de handicap", {"accessibilite_handicap"}),
+        # the demo's three false "tourisme solidaire" notices (issue 11)
+        ("Nettoyage des locaux tertiaires, d'hébergement et d'hôtellerie au profit des unités du GSC", set()),
+        ("Secure Care Services", set()),
+        ("Installation d'un ascenseur pour personnes à mobilité réduite", {"accessibilite_handicap"}),
     ],
 )
 def test_the_object_of_the_purchase_decides(classifier: Classifier, title: str, expected: set[str]) -> None:
