@@ -45,6 +45,18 @@ class PhraseIndex:
             by_first[key[0]].append((key, len(key), payload))
             vocab.update(key)
         self.by_first = dict(by_first)  # a plain dict: membership tests must not insert
+        # The scan looks phrases up by their first word, and multi-word ones by their first two words, so a
+        # common first word ("étude", "plan", "mise") costs one lookup, not one comparison per phrase.
+        single: dict[str, list[Any]] = defaultdict(list)
+        by_pair: dict[tuple[str, str], list[tuple[tuple[str, ...], int, Any]]] = defaultdict(list)
+        for first, items in self.by_first.items():
+            for key, length, payload in items:
+                if length == 1:
+                    single[first].append(payload)
+                else:
+                    by_pair[(key[0], key[1])].append((key, length, payload))
+        self.single = dict(single)
+        self.by_pair = dict(by_pair)
         self.vocab = frozenset(vocab)
         self.known = known_words | self.vocab
         self.min_length = fuzzy_min_length
@@ -54,11 +66,19 @@ class PhraseIndex:
     def _scan(self, keys: list[str], corrected: list[bool] | None, originals: list[str] | None = None) -> list[Match]:
         found = []
         n = len(keys)
-        by_first = self.by_first
+        by_first, single, by_pair = self.by_first, self.single, self.by_pair
         for i in [i for i, key in enumerate(keys) if key in by_first]:
-            for phrase, length, payload in by_first[keys[i]]:
+            key = keys[i]
+            for payload in single.get(key, ()):
+                if corrected is None:
+                    found.append(Match(i, i + 1, payload, False))
+                elif corrected[i] and self._plausible((key,), corrected[i : i + 1], originals[i : i + 1]):  # type: ignore[index]
+                    found.append(Match(i, i + 1, payload, True))
+            if i + 1 >= n:
+                continue
+            for phrase, length, payload in by_pair.get((key, keys[i + 1]), ()):
                 end = i + length
-                if length == 1 or (end <= n and tuple(keys[i:end]) == phrase):
+                if length == 2 or (end <= n and tuple(keys[i:end]) == phrase):
                     if corrected is None:
                         found.append(Match(i, end, payload, False))
                     elif any(corrected[i:end]) and self._plausible(phrase, corrected[i:end], originals[i:end]):  # type: ignore[index]
