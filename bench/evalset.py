@@ -2,6 +2,7 @@
 
     python bench/evalset.py draw        # random notices (fixed seed) -> batches/ for the labellers
     python bench/evalset.py draw2       # a second random draw among the notices not drawn yet (batches 13-20)
+    python bench/evalset.py draw3       # every notice left (batches 21-28): the whole corpus is then labelled
     python bench/evalset.py merge       # two passes -> agreement rate, disagreements -> batches/adjudicate_*.jsonl
     python bench/evalset.py finalize    # passes + adjudication -> evalset.jsonl with its tuning / test split
 
@@ -103,9 +104,28 @@ def draw2() -> None:
     print(f"{len(rest)} notices not drawn yet; drew {SIZE2} (seed {SEED2}) into {SIZE2 // BATCH} batches")
 
 
+def draw3() -> None:
+    """Every notice not drawn yet, in random order (seed SEED3): the two corpora are then labelled whole."""
+    drawn = {row["id"] for part in samples() for row in part}
+    rest = [r for r in corpus() if r["id"] not in drawn]
+    random.Random(SEED3).shuffle(rest)
+    first = (SIZE + SIZE2) // BATCH
+    for i in range(0, len(rest), BATCH):
+        path = BATCHES / f"batch_{first + i // BATCH + 1:02d}.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            for row in rest[i : i + BATCH]:
+                shown = {k: row[k] for k in ("id", "title", "buyer", "descriptors") if k in row}
+                out.write(json.dumps(shown, ensure_ascii=False) + "\n")
+    (HERE / "sample3.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rest), "utf-8")
+    print(f"the {len(rest)} notices left, shuffled (seed {SEED3}), in {-(-len(rest) // BATCH)} batches")
+
+
+SEED3 = 20261203
+
+
 def samples() -> list[list[dict]]:
     out = []
-    for name in ("sample.jsonl", "sample2.jsonl"):
+    for name in ("sample.jsonl", "sample2.jsonl", "sample3.jsonl"):
         path = HERE / name
         if path.exists():
             out.append([json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()])
@@ -195,8 +215,8 @@ def finalize() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["draw", "draw2", "merge", "finalize"])
-    {"draw": draw, "draw2": draw2, "merge": merge, "finalize": finalize}[parser.parse_args().step]()
+    parser.add_argument("step", choices=["draw", "draw2", "draw3", "merge", "finalize"])
+    {"draw": draw, "draw2": draw2, "draw3": draw3, "merge": merge, "finalize": finalize}[parser.parse_args().step]()
 
 
 if __name__ == "__main__":
