@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -187,56 +188,8 @@ def _m004_alerts(db: sqlite_utils.Database) -> None:
         "insert or ignore into notice_departements (source, source_id, departement) "
         "select n.source, n.source_id, d.value from notices n, json_each(n.departements) d"
     )
-    db["subscribers"].create(
-        {
-            "id": int,
-            "name": str,
-            "emails": str,  # JSON list
-            "kind": str,  # EI, AI, ACI, ETTI, GEIQ, EA, ESAT, association, cooperative, other
-            "themes": str,  # JSON list of theme codes
-            "departements": str,  # JSON list
-            "regions": str,  # JSON list of INSEE region codes
-            "national": int,
-            "keywords": str,  # JSON list
-            "exclude_keywords": str,  # JSON list
-            "value_min": float,
-            "value_max": float,
-            "notice_kinds": str,  # JSON list: upcoming, open, awards
-            "frequency": str,  # each_run, daily, weekly
-            "active": int,
-            "created_at": str,
-            "last_digest_at": str,
-        },
-        pk="id",
-    )
-    db["subscribers"].create_index(["name"], unique=True)
-    db["sent_items"].create(
-        {"subscriber_id": int, "procedure_id": str, "signature": str, "outbox_id": int, "sent_at": str},
-        pk=("subscriber_id", "procedure_id"),
-    )
-    db["outbox"].create(
-        {
-            "id": int,
-            "subscriber_id": int,
-            "created_at": str,
-            "state": str,  # pending, sending, sent, failed
-            "attempts": int,
-            "message_id": str,
-            "subject": str,
-            "recipients": str,  # JSON list
-            "items": int,
-            "eml": str,  # the whole message, ready to send
-            "sent_at": str,
-            "last_error": str,
-        },
-        pk="id",
-    )
-    db["outbox"].create_index(["state"])
-    db["feedback"].create(
-        {"id": int, "subscriber_id": int, "procedure_id": str, "reason": str, "created_at": str}, pk="id"
-    )
-    db["unsubscribes"].create({"id": int, "subscriber_id": int, "how": str, "created_at": str}, pk="id")
-    db["settings"].create({"key": str, "value": str}, pk="key")
+    # Subscribers and their mail were created here until the private store (archive.private) took them:
+    # archives made since never hold them; older ones give them up through archive.private.move_from_archive.
 
 
 def _m005_reference(db: sqlite_utils.Database) -> None:
@@ -322,10 +275,11 @@ class StoreError(Exception):
     """An archive or private store that cannot be opened or read: the message names the file and the cause."""
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) the archive at `path`, in WAL mode, with the schema up to date.
+def open_store(path: str | Path, what: str, prepare: Callable[[sqlite_utils.Database], Any]) -> sqlite_utils.Database:
+    """Open (creating if needed) a SQLite store in WAL mode and bring its schema up to date with `prepare`.
 
-    A file that is not a database, is corrupt, or sits where it cannot be created raises StoreError naming it.
+    A file that is not a database, is corrupt, or sits where it cannot be created raises StoreError naming it
+    and `what` it is ("the archive", "the private store").
     """
     path = Path(path)
     try:
@@ -334,10 +288,15 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         db.conn.execute("PRAGMA busy_timeout = 30000")
         db.enable_wal()
         db.conn.execute("PRAGMA synchronous = NORMAL")
-        migrate(db)
+        prepare(db)
     except (OSError, sqlite3.Error) as exc:
-        raise StoreError(f"{path}: cannot open the archive ({exc})") from exc
+        raise StoreError(f"{path}: cannot open {what} ({exc})") from exc
     return db
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the archive at `path`, with the schema up to date."""
+    return open_store(path, "the archive", migrate)
 
 
 def now_iso() -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.db import StoreError, now_iso
+from archive.db import StoreError, now_iso, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -92,16 +92,12 @@ def _schema(db: sqlite_utils.Database) -> None:
 
 def open_private(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the private store at `path`, with its schema."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite_utils.Database(path)
-        db.conn.execute("PRAGMA busy_timeout = 30000")
-        db.enable_wal()
+
+    def prepare(db: sqlite_utils.Database) -> None:
         with db.conn:
             _schema(db)
-    except (OSError, sqlite_utils.db.sqlite3.Error) as exc:
-        raise StoreError(f"{path}: cannot open the private store ({exc})") from exc
+
+    db = open_store(path, "the private store", prepare)
     with contextlib.suppress(OSError):
         os.chmod(path, 0o600)
     return db

@@ -16,26 +16,20 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from classify.taxonomy import THEME_CODES  # noqa: E402
+
 CORPORA = ROOT / "tests" / "fixtures" / "classify"
 HERE = ROOT / "tests" / "classify" / "evalset"
 BATCHES = HERE / "batches"
 LABELS = HERE / "labels"
-THEMES = [
-    "insertion_emploi",
-    "dechets_chantier",
-    "mobilite_verte",
-    "usages_ephemeres",
-    "efficacite_energetique",
-    "agriculture_proximite",
-    "restauration_solidaire",
-    "accessibilite_handicap",
-    "tourisme_solidaire",
-    "surete_equipements",
-]
+THEMES = list(THEME_CODES)
 SEED = 20261201
 SIZE = 3600
 BATCH = 300
@@ -71,16 +65,21 @@ def corpus() -> list[dict]:
     return [seen[k] for k in sorted(seen)]
 
 
-def draw() -> None:
-    rows = corpus()
-    sample = random.Random(SEED).sample(rows, SIZE)
-    for i in range(0, SIZE, BATCH):
-        path = BATCHES / f"batch_{i // BATCH + 1:02d}.jsonl"
+def write_batches(sample: list[dict], name: str, first: int) -> None:
+    """The labellers' batches (what THEMES.md says to judge from, nothing else) and the sample behind them."""
+    for i in range(0, len(sample), BATCH):
+        path = BATCHES / f"batch_{first + i // BATCH:02d}.jsonl"
         with path.open("w", encoding="utf-8") as out:
             for row in sample[i : i + BATCH]:
                 shown = {k: row[k] for k in ("id", "title", "buyer", "descriptors") if k in row}
                 out.write(json.dumps(shown, ensure_ascii=False) + "\n")
-    (HERE / "sample.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sample), "utf-8")
+    (HERE / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sample), "utf-8")
+
+
+def draw() -> None:
+    rows = corpus()
+    sample = random.Random(SEED).sample(rows, SIZE)
+    write_batches(sample, "sample.jsonl", 1)
     print(f"{len(rows)} distinct notices; drew {SIZE} (seed {SEED}) into {SIZE // BATCH} batches of {BATCH}")
 
 
@@ -94,13 +93,7 @@ def draw2() -> None:
     first = {json.loads(line)["id"] for line in (HERE / "sample.jsonl").read_text("utf-8").splitlines()}
     rest = [r for r in corpus() if r["id"] not in first]
     sample = random.Random(SEED2).sample(rest, SIZE2)
-    for i in range(0, SIZE2, BATCH):
-        path = BATCHES / f"batch_{SIZE // BATCH + i // BATCH + 1:02d}.jsonl"
-        with path.open("w", encoding="utf-8") as out:
-            for row in sample[i : i + BATCH]:
-                shown = {k: row[k] for k in ("id", "title", "buyer", "descriptors") if k in row}
-                out.write(json.dumps(shown, ensure_ascii=False) + "\n")
-    (HERE / "sample2.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sample), "utf-8")
+    write_batches(sample, "sample2.jsonl", SIZE // BATCH + 1)
     print(f"{len(rest)} notices not drawn yet; drew {SIZE2} (seed {SEED2}) into {SIZE2 // BATCH} batches")
 
 
@@ -109,14 +102,7 @@ def draw3() -> None:
     drawn = {row["id"] for part in samples() for row in part}
     rest = [r for r in corpus() if r["id"] not in drawn]
     random.Random(SEED3).shuffle(rest)
-    first = (SIZE + SIZE2) // BATCH
-    for i in range(0, len(rest), BATCH):
-        path = BATCHES / f"batch_{first + i // BATCH + 1:02d}.jsonl"
-        with path.open("w", encoding="utf-8") as out:
-            for row in rest[i : i + BATCH]:
-                shown = {k: row[k] for k in ("id", "title", "buyer", "descriptors") if k in row}
-                out.write(json.dumps(shown, ensure_ascii=False) + "\n")
-    (HERE / "sample3.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rest), "utf-8")
+    write_batches(rest, "sample3.jsonl", (SIZE + SIZE2) // BATCH + 1)
     print(f"the {len(rest)} notices left, shuffled (seed {SEED3}), in {-(-len(rest) // BATCH)} batches")
 
 
