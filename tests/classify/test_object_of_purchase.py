@@ -152,3 +152,12 @@ def test_bad_weights_file_names_the_file_and_entry(tmp_path: Path, text: str, me
     with pytest.raises(WeightsError, match=message) as info:
         load_weights(path)
     assert str(path) in str(info.value)
+
+
+def test_secure_care_accommodation_is_not_tourism(classifier: Classifier) -> None:
+    description = (
+        "approval under the Requirements for Care Services Regulations for accommodation services to be provided "
+        "for the sole purpose of restricting the liberty of children in residential premises"
+    )
+    assert themes(classifier, "Secure Care Services", description=description) == set()
+    assert themes(classifier, "Holiday accommodation services for staff") == {"tourisme_solidaire"}
