@@ -22,7 +22,7 @@ from alerts.matching import Match
 from alerts.subscribers import Subscriber
 from alerts.tokens import Signer
 from classify.cpv import label as cpv_label
-from notices.checks import clean_text, safe_url
+from notices.checks import display_text, safe_url
 from notices.dates import PARIS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -80,11 +80,6 @@ def money_fr(value: float | None, currency: str | None = "EUR") -> str:
         return ""
     whole = f"{value:,.0f}".replace(",", "\u202f")
     return f"{whole}\u00a0€" if (currency or "EUR") == "EUR" else f"{whole}\u00a0{currency}"
-
-
-def shown_text(text: str | None, limit: int) -> str | None:
-    """Text as a reader sees it: no control character, at most `limit` characters (markup is escaped later)."""
-    return clean_text(text, limit, one_line=True)[0]
 
 
 def header_safe(text: str, limit: int = 150) -> str:
@@ -179,9 +174,9 @@ class DigestRenderer:
             item = m.item
             items.append(
                 {
-                    "title": shown_text(item.title, 300) or "(sans titre)",
-                    "buyer": shown_text(item.buyer, 200),
-                    "place": shown_text(item.place, 120) or ", ".join(item.departements),
+                    "title": display_text(item.title, 300) or "(sans titre)",
+                    "buyer": display_text(item.buyer, 200),
+                    "place": display_text(item.place, 120) or ", ".join(item.departements),
                     "deadline": date_fr(item.deadline) if item.deadline else None,
                     "value": money_fr(item.value, item.currency) if item.value else None,
                     "url": safe_url(item.url),

@@ -57,7 +57,7 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
     now = now or datetime.now(UTC)
     now_utc, now_day = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), now.astimezone(PARIS).date().isoformat()
     db = open_archive(config)  # the tenders
-    private = open_private_store(config)  # the subscribers, what they were sent, the outbox
+    private = open_private_store(config, db)  # the subscribers, what they were sent, the outbox
     counts = {"subscribers_due": 0, "digests": 0, "tenders": 0, "sent": 0, "pending": 0, "failed": 0}
     try:
         due = [s for s in load_all(private, active_only=True) if is_due(s, now)]

@@ -231,8 +231,10 @@ def _m008_private_tables_out(db: sqlite_utils.Database) -> None:
     Empty ones are dropped here; ones with rows wait for archive.private.move_from_archive, which copies them
     into the private store first (the next command that opens it), so nothing is lost.
     """
+    from archive.private import LEGACY_TABLES  # archive.private builds on this module
+
     db.execute("PRAGMA secure_delete = ON")
-    for table in ("subscribers", "sent_items", "outbox", "feedback", "unsubscribes", "settings"):
+    for table in LEGACY_TABLES:
         if db[table].exists() and db[table].count == 0:
             db[table].drop()
 

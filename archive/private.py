@@ -21,11 +21,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.db import StoreError, now_iso, open_store
+from archive.db import StoreError, open_store
 
 logger = logging.getLogger(__name__)
 
 TABLES = ("subscribers", "sent_items", "outbox", "feedback", "unsubscribes")
+LEGACY_TABLES = (*TABLES, "settings")  # what archives from before the split held (settings: the signing key)
 
 
 def _schema(db: sqlite_utils.Database) -> None:
@@ -156,9 +157,4 @@ def move_from_archive(archive: sqlite_utils.Database, private: sqlite_utils.Data
     archive.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nor left in the write-ahead log
     if moved:
         logger.info("private store: moved %d row(s) of subscribers and their mail out of the archive", moved)
-    if archive["_migrations"].exists():
-        with archive.conn:
-            archive["_migrations"].insert(
-                {"name": "private_store_moved", "applied_at": now_iso()}, pk="name", replace=True
-            )
     return moved

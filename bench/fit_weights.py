@@ -27,7 +27,7 @@ from bench.classify_eval import EVALSET, load  # noqa: E402
 from classify.engine import Classifier, ClassifyInput  # noqa: E402
 from classify.taxonomy import THEME_CODES  # noqa: E402
 from classify.taxonomy import load as load_taxonomy  # noqa: E402
-from classify.weights import DEFAULT_PATH, KINDS, ThemeWeights, Weights  # noqa: E402
+from classify.weights import DEFAULT_PATH, KINDS, ThemeWeights, Weights, hand_set  # noqa: E402
 
 MIN_POSITIVE = 15
 FOLDS = 5
@@ -50,11 +50,6 @@ def features(rows: list[dict]) -> dict[str, list[list[float]]]:
     return out
 
 
-def hand_set(taxonomy) -> ThemeWeights:  # noqa: ANN001
-    kinds = {"title": 1.0, "lots": 0.8, "description": 0.5, "cpv": 1.0, "descriptors": 1.0, **taxonomy.fields}
-    return ThemeWeights(taxonomy.threshold, kinds)
-
-
 def predict(weights: ThemeWeights, x: list[float]) -> bool:
     return sum(weights.kinds[k] * v for k, v in zip(KINDS, x, strict=True)) >= weights.threshold - 1e-9
 
@@ -71,7 +66,7 @@ def fit(x: list[list[float]], y: list[int], base: ThemeWeights) -> ThemeWeights:
     scale = coef["title"]
     if scale <= 0:
         return base
-    kinds = {k: base.kinds[k] * 1.0 for k in KINDS}  # unseen kinds keep their hand-set value relative to title
+    kinds = dict(base.kinds)  # unseen kinds keep their hand-set value relative to title
     for k, w in coef.items():
         kinds[k] = round(min(max(w / scale, 0.0), 5.0), 3)
     threshold = round(min(max(-model.intercept_[0] / scale, 0.05), 10.0), 3)
@@ -132,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = [r for r in load(EVALSET) if r["part"] == "tuning"]
     taxonomy = load_taxonomy()
-    base = hand_set(taxonomy)
+    base = hand_set(taxonomy.fields, taxonomy.threshold)
     feats = features(rows)
     gold = {code: [int(code in r["labels"]) for r in rows] for code in THEME_CODES}
     hand_f1, fitted_f1, per_theme = cross_validate(feats, gold, base)

@@ -63,18 +63,15 @@ def _procedure_evidence(db: sqlite_utils.Database, procedure_ids: set[str]) -> d
     return found
 
 
-def feedback_report(
-    archive: sqlite_utils.Database, private: sqlite_utils.Database | None = None
-) -> list[PhraseFeedback]:
-    """Phrases charged with rejected alerts, most rejected first (`private` holds feedback and sent items)."""
-    store = private or archive
-    if not store["feedback"].exists():
-        return []
-    feedback = list(store.execute("select subscriber_id, procedure_id, reason from feedback").fetchall())
-    sent = []
-    if store["sent_items"].exists():
-        sent = list(store.execute("select subscriber_id, procedure_id from sent_items").fetchall())
-    evidence = _procedure_evidence(archive, {p for _, p, _ in feedback} | {p for _, p in sent})
+def feedback_report(archive: sqlite_utils.Database, private: sqlite_utils.Database) -> list[PhraseFeedback]:
+    """Phrases charged with rejected alerts, most rejected first.
+
+    The private store holds the feedback (one reason per structure and tender) and what was sent; the archive,
+    the classifications that decided each alert.
+    """
+    feedback = private.execute("select procedure_id, reason from feedback").fetchall()
+    sent = private.execute("select procedure_id from sent_items").fetchall()
+    evidence = _procedure_evidence(archive, {p for p, _ in feedback} | {p for (p,) in sent})
     rows: dict[tuple[str, str], PhraseFeedback] = {}
 
     def row(key: tuple[str, str]) -> PhraseFeedback:
@@ -82,14 +79,10 @@ def feedback_report(
             rows[key] = PhraseFeedback(*key)
         return rows[key]
 
-    for _subscriber, procedure_id in sent:
+    for (procedure_id,) in sent:
         for key in evidence.get(procedure_id, ()):
             row(key).sent += 1
-    seen = set()
-    for subscriber, procedure_id, reason in feedback:
-        if (subscriber, procedure_id) in seen:  # one structure rejecting one tender twice counts once
-            continue
-        seen.add((subscriber, procedure_id))
+    for procedure_id, reason in feedback:
         for key in evidence.get(procedure_id, ()):
             item = row(key)
             item.rejected += 1

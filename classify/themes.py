@@ -17,7 +17,7 @@ from typing import Any
 from classify.matcher import PhraseIndex, contains
 from classify.taxonomy import Context, Phrase, Taxonomy
 from classify.text import Tokens, tokens
-from classify.weights import ThemeWeights, Weights
+from classify.weights import ThemeWeights, Weights, hand_set
 
 FIELDS = ("title", "lots", "description")
 
@@ -54,13 +54,9 @@ def _found(keys: list[str], index: dict, lo: int, hi: int, limit: int | None) ->
 class ThemeScorer:
     def __init__(self, taxonomy: Taxonomy, known_words: frozenset[str] = frozenset(), weights: Weights | None = None):
         self.taxonomy = taxonomy
+        default = hand_set(taxonomy.fields, taxonomy.threshold)
         self.calibration: dict[str, ThemeWeights] = {
-            theme.code: (weights.themes.get(theme.code) if weights else None)
-            or ThemeWeights(
-                taxonomy.threshold,
-                {"title": 1.0, "lots": 0.8, "description": 0.5, "cpv": 1.0, "descriptors": 1.0, **taxonomy.fields},
-            )
-            for theme in taxonomy.themes
+            theme.code: (weights.themes.get(theme.code) if weights else None) or default for theme in taxonomy.themes
         }
         entries = []
         for theme in taxonomy.themes:

@@ -21,6 +21,8 @@ from classify.taxonomy import THEME_CODES, TaxonomyError
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "weights.yaml"
 KINDS = ("title", "lots", "description", "cpv", "descriptors")
+# The weight of each kind of evidence before any fit (the taxonomy's `fields` override the text ones).
+DEFAULT_KINDS = {"title": 1.0, "lots": 0.8, "description": 0.5, "cpv": 1.0, "descriptors": 1.0}
 
 
 class WeightsError(TaxonomyError):
@@ -40,6 +42,11 @@ class Weights:
     path: str = ""
 
 
+def hand_set(fields: dict[str, float] | None = None, threshold: float = 1.0) -> ThemeWeights:
+    """A theme's weights when no fit replaces them: the defaults, the taxonomy's field weights, its threshold."""
+    return ThemeWeights(threshold, {**DEFAULT_KINDS, **(fields or {})})
+
+
 def _number(value: Any, file: str, where: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
         raise WeightsError(f"{file}: {where}: weight must be a number in [{low:g}, {high:g}], got {value!r}")
@@ -50,7 +57,7 @@ def load(path: str | Path | None = None, defaults: dict[str, float] | None = Non
     """Read and validate a weights file; `defaults` are the taxonomy's field weights for kinds a theme omits."""
     path = Path(path or DEFAULT_PATH)
     file = str(path)
-    base = {"title": 1.0, "lots": 0.8, "description": 0.5, "cpv": 1.0, "descriptors": 1.0, **(defaults or {})}
+    base = hand_set(defaults, threshold).kinds
     if not path.exists():
         return Weights({}, "none", file)
     try:

@@ -21,7 +21,7 @@ import sqlite_utils
 
 from alerts.render import RESERVED_KINDS, date_fr, money_fr
 from classify.text import phrase_key, tokens
-from notices.checks import clean_text, safe_url
+from notices.checks import display_text, safe_url
 from notices.dates import PARIS
 
 ESS_WORDS = [
@@ -175,9 +175,9 @@ class Compiler:
         place = row["place"] or ", ".join(json.loads(row["departements"] or "[]")) or None
         return Entry(
             key=row["procedure_key"],
-            title=clean_text(row["title"], 300, one_line=True)[0] or "",
-            buyer=clean_text(row["buyer_name"], 200, one_line=True)[0],
-            place=clean_text(place, 120, one_line=True)[0],
+            title=display_text(row["title"], 300) or "",
+            buyer=display_text(row["buyer_name"], 200),
+            place=display_text(place, 120),
             deadline=date_fr(row["deadline"]) if row["deadline"] else None,
             value=money_fr(row["value"], row["currency"]) if row["value"] else None,
             url=safe_url(row["url"]),

@@ -20,13 +20,13 @@ from typing import Any
 
 from notices import boamp_forms, boamp_legacy, eforms
 from notices import values as v
-from notices.checks import RecordError
+from notices.checks import SOURCE_LINKS, RecordError
 from notices.dates import deadline as parse_deadline
 from notices.dates import parse_date
 from notices.model import Award, Descriptor, Notice, SocialSignal
 
 SOURCE = "boamp"
-NOTICE_URL = "https://www.boamp.fr/pages/avis/?q=idweb:{idweb}"
+NOTICE_URL = SOURCE_LINKS[SOURCE]
 
 
 __all__ = ["RecordError", "parse_record", "variant_of"]
@@ -123,7 +123,7 @@ def parse_record(record: Any, *, raw: str | None = None) -> Notice:
 def _fill_flat(notice: Notice, record: dict, gestion: dict) -> None:
     index = v.get(gestion, "INDEXATION") or {}
     reference = v.get(gestion, "REFERENCE") or {}
-    notice.url = v.text(record.get("url_avis")) or NOTICE_URL.format(idweb=notice.source_id)
+    notice.url = v.text(record.get("url_avis")) or NOTICE_URL.format(id=notice.source_id)
     notice.title = v.text(record.get("objet")) or v.text(index.get("RESUME_OBJET"))
     notice.buyer.name = v.text(record.get("nomacheteur")) or v.text(index.get("NOMORGANISME"))
     published = v.text(record.get("dateparution")) or v.text(index.get("DATE_PUBLICATION"))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from notices.model import Notice
@@ -42,10 +41,11 @@ _ID = re.compile(r"^[\w.:/@+-]{1,200}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
 
-# The notice's own page at its source, built from its id, when the link it gave is unusable.
-SOURCE_LINKS: dict[str, Callable[[str], str]] = {
-    "boamp": lambda i: f"https://www.boamp.fr/pages/avis/?q=idweb:{i}",
-    "ted": lambda i: f"https://ted.europa.eu/fr/notice/-/detail/{i}",
+# The notice's own page at its source, built from its id: the mappers' default, and what replaces a link that
+# cannot be used.
+SOURCE_LINKS = {
+    "boamp": "https://www.boamp.fr/pages/avis/?q=idweb:{id}",
+    "ted": "https://ted.europa.eu/fr/notice/-/detail/{id}",
 }
 
 
@@ -68,6 +68,11 @@ def clean_text(value: str | None, limit: int | None = None, *, one_line: bool = 
     if cut:
         text = text[: limit - 1].rstrip() + "…"  # type: ignore[operator]
     return text or None, cut
+
+
+def display_text(value: str | None, limit: int) -> str | None:
+    """One-line text as a reader sees it in a digest or the newsletter (markup is escaped by the template)."""
+    return clean_text(value, limit, one_line=True)[0]
 
 
 def safe_url(value: str | None) -> str | None:
@@ -146,5 +151,5 @@ def check(notice: Notice, *, today: date | None = None) -> Notice:
     if url is None and notice.url:
         warnings.append(f"link {notice.url[:80]!r} is not an http(s) address: dropped")
     link = SOURCE_LINKS.get(notice.source)
-    notice.url = url or (link(source_id) if link else None)
+    notice.url = url or (link.format(id=source_id) if link else None)
     return notice

@@ -128,7 +128,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 def _plain(value: Any) -> Any:
     """Like dataclasses.asdict, without its deep copies (this runs for every archived notice)."""
-    if isinstance(value, (str, int, float, bool, type(None))):
+    if isinstance(value, (str, int, float, type(None))):
         return value
     if isinstance(value, list):
         return [_plain(v) for v in value]

@@ -15,6 +15,7 @@ from typing import Any
 
 from notices import eforms
 from notices import values as v
+from notices.checks import SOURCE_LINKS
 from notices.dates import deadline as parse_deadline
 from notices.dates import parse_date
 from notices.model import Award, Notice, SocialSignal
@@ -22,7 +23,7 @@ from notices.nuts import departements_from_nuts, place_from_nuts
 
 SOURCE = "ted"
 LANGS = ("fra", "eng")
-DETAIL_URL = "https://ted.europa.eu/fr/notice/-/detail/{pubno}"
+DETAIL_URL = SOURCE_LINKS[SOURCE]
 
 # Fields requested from the search API (names from the API's field enum, TED reference §1.6).
 FIELDS = [
@@ -133,7 +134,7 @@ def parse_search_notice(api: dict[str, Any], *, xml_tree: dict | None = None, ra
         raise ValueError("search result has no publication-number")
     n = Notice(source=SOURCE, source_id=pubno)
     page, _ = notice_links(api)
-    n.url = page or DETAIL_URL.format(pubno=pubno)
+    n.url = page or DETAIL_URL.format(id=pubno)
     n.title = i18n(api.get("title-proc")) or i18n(api.get("notice-title"))
     n.description = i18n(api.get("description-proc"))
     buyers = i18n_list(api.get("buyer-name"))

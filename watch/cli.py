@@ -304,8 +304,8 @@ def _dispatch(args: argparse.Namespace, config: watch_config.Config, config_path
                 from classify.feedback import feedback_report, format_report
                 from watch.stores import open_archive, open_private_store
 
-                private = open_private_store(config)
                 db = open_archive(config)
+                private = open_private_store(config, db)
                 try:
                     print(format_report(feedback_report(db, private)))
                 finally:
@@ -387,38 +387,31 @@ def _dispatch(args: argparse.Namespace, config: watch_config.Config, config_path
         return 0 if status["healthy"] else 1
 
     if args.command == "check-config":
-        from archive.db import open_db
-        from archive.private import open_private, secret_key
         from watch.scheduler import next_runs
+        from watch.stores import open_archive, open_private_store, signing_key
 
         overrides = [var for var in watch_config.ENV_OVERRIDES if var in os.environ]
         print(f"{config.path}: valid" if Path(config.path).exists() else f"{config.path}: missing, using defaults")
         archive = config.resolve_path("archive.path")
-        db = open_db(archive)  # a file that cannot be opened or is corrupt ends here, in one line
+        db = open_archive(config)  # a file that cannot be opened or is corrupt ends here, in one line
         try:
             quick = db.execute("PRAGMA quick_check").fetchone()[0]
             notices = db.execute("select count(*) from notices").fetchone()[0]
+            private = open_private_store(config, db)
         finally:
             db.close()
         if quick != "ok":
+            private.close()
             print(f"check-config: {archive}: the archive is damaged ({quick})", file=sys.stderr)
             return 2
-        print(f"archive: {archive} ({notices:,} notices)")
-        private_path = config.resolve_path("private.path")
-        private = open_private(private_path)
         try:
             subscribers = private.execute("select count(*) from subscribers").fetchone()[0]
         finally:
             private.close()
-        secret_key(config.resolve_path("private.key_file"))
-        print(
-            f"private store: {private_path} ({subscribers} subscriber(s)); signing key: "
-            + (
-                "WATCH_SECRET_KEY"
-                if os.environ.get("WATCH_SECRET_KEY")
-                else str(config.resolve_path("private.key_file"))
-            )
-        )
+        signing_key(config)
+        key = "WATCH_SECRET_KEY" if os.environ.get("WATCH_SECRET_KEY") else config.resolve_path("private.key_file")
+        print(f"archive: {archive} ({notices:,} notices)")
+        print(f"private store: {config.resolve_path('private.path')} ({subscribers} subscriber(s)); signing key: {key}")
         print(f"environment overrides: {', '.join(overrides) or 'none'}")
         for name, cron, next_run in next_runs(config):
             print(f"  job {name:<10} {cron!r:<24} next {next_run:%Y-%m-%d %H:%M %Z}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from archive.db import open_db
-from archive.private import TABLES, move_from_archive, open_private, secret_key
+from archive.private import LEGACY_TABLES, move_from_archive, open_private, secret_key
 from watch.config import Config
 
 
@@ -17,17 +17,22 @@ def open_archive(config: Config) -> sqlite_utils.Database:
     return open_db(config.resolve_path("archive.path"))
 
 
-def open_private_store(config: Config) -> sqlite_utils.Database:
-    """The private store, after moving any private table still in the archive into it."""
+def open_private_store(config: Config, archive: sqlite_utils.Database | None = None) -> sqlite_utils.Database:
+    """The private store, after moving any private table still in the archive into it.
+
+    `archive`: the archive when the caller has it open already (it is not opened a second time).
+    """
     private = open_private(config.resolve_path("private.path"))
     archive_path = config.resolve_path("archive.path")
-    if archive_path.exists():
-        archive = open_db(archive_path)
-        try:
-            if any(archive[t].exists() for t in (*TABLES, "settings")):
-                move_from_archive(archive, private, config.resolve_path("private.key_file"))
-        finally:
-            archive.close()
+    if archive is None and not archive_path.exists():
+        return private
+    db = archive or open_db(archive_path)
+    try:
+        if any(db[t].exists() for t in LEGACY_TABLES):
+            move_from_archive(db, private, config.resolve_path("private.key_file"))
+    finally:
+        if archive is None:
+            db.close()
     return private
 
 

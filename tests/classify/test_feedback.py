@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from archive.db import open_db
+from archive.private import open_private
 from classify.feedback import feedback_report, format_report
 
 
@@ -13,8 +14,8 @@ def _themes(code: str, phrase: str, text: str) -> str:
     return json.dumps([{"code": code, "score": 1.0, "evidence": evidence}])
 
 
-def _archive(path):  # noqa: ANN001, ANN202
-    db = open_db(path)
+def _stores(archive_path, private_path):  # noqa: ANN001, ANN202
+    db, private = open_db(archive_path), open_private(private_path)
     rows = [
         ("boamp", "1", "P1", "tourisme_solidaire", "hebergement", "Hébergement"),
         ("boamp", "2", "P2", "tourisme_solidaire", "hebergement", "hébergement"),
@@ -26,37 +27,43 @@ def _archive(path):  # noqa: ANN001, ANN202
             {"source": source, "source_id": source_id, "themes": _themes(code, phrase, text), "taxonomy_version": "t"}
         )
     for subscriber, procedure in [(1, "P1"), (2, "P1"), (1, "P2"), (1, "P3"), (2, "P3")]:
-        db["sent_items"].insert({"subscriber_id": subscriber, "procedure_id": procedure, "signature": "s"})
+        private["sent_items"].insert({"subscriber_id": subscriber, "procedure_id": procedure, "signature": "s"})
     for subscriber, procedure, reason in [
         (1, "P1", "hors_metier"),
         (2, "P1", "hors_metier: pas du tourisme"),
         (1, "P1", "hors_metier"),
         (1, "P2", "trop_loin"),
     ]:
-        db["feedback"].insert({"subscriber_id": subscriber, "procedure_id": procedure, "reason": reason})
-    return db
+        # as the endpoint records it: a second reason of one structure for one tender replaces the first
+        private["feedback"].insert(
+            {"subscriber_id": subscriber, "procedure_id": procedure, "reason": reason}, replace=True
+        )
+    return db, private
 
 
 def test_feedback_is_charged_to_the_deciding_phrase(tmp_path) -> None:  # noqa: ANN001
-    db = _archive(tmp_path / "watch.db")
-    (row,) = feedback_report(db)
+    db, private = _stores(tmp_path / "watch.db", tmp_path / "private.db")
+    (row,) = feedback_report(db, private)
     assert (row.theme, row.evidence) == ("tourisme_solidaire", "hebergement")
     assert row.rejected == 3 and row.sent == 3  # the repeated rejection by subscriber 1 counts once
     assert dict(row.reasons) == {"hors_metier": 2, "trop_loin": 1}
     text = format_report([row])
     assert "tourisme_solidaire" in text and "hebergement" in text and "100%" in text
     db.close()
+    private.close()
 
 
 def test_no_feedback_says_so(tmp_path) -> None:  # noqa: ANN001
-    db = open_db(tmp_path / "watch.db")
-    assert feedback_report(db) == []
+    db, private = open_db(tmp_path / "watch.db"), open_private(tmp_path / "private.db")
+    assert feedback_report(db, private) == []
     assert "no feedback yet" in format_report([])
     db.close()
+    private.close()
 
 
 def test_cli_feedback_report(watch, tmp_path) -> None:  # noqa: ANN001
-    _archive(watch.db_path).close()
+    for store in _stores(watch.db_path, watch.env["WATCH_PRIVATE_DB"]):
+        store.close()
     result = watch.run("classify", "--feedback-report")
     assert result.returncode == 0, result.stderr
     assert "hebergement" in result.stdout and "rejected" in result.stdout
