@@ -16,7 +16,7 @@ from alerts.tokens import Signer
 from alerts.transport import FileTransport, SmtpTransport
 from classify.taxonomy import load as load_taxonomy
 from notices.dates import PARIS
-from watch.config import Config
+from settings import Config
 from watch.stores import open_archive, open_private_store, signing_key
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def envelope_sender(config: Config) -> str:
 
 
 def renderer_from(config: Config, key: bytes) -> DigestRenderer:
-    taxonomy = load_taxonomy(config.resolve_path("classify.taxonomy"))
+    taxonomy = load_taxonomy(config.optional_path("classify.taxonomy"))
     return DigestRenderer(
         sender=config["alerts.sender"],
         public_url=config["alerts.public_url"],

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from classify.engine import Classifier
-    from watch.config import Config
+    from settings import Config
 
 
 def from_config(config: Config) -> Classifier:
@@ -24,6 +24,6 @@ def from_config(config: Config) -> Classifier:
             host_buyers=config["event.host_buyers"],
             phrases=config["event.phrases"],
         )
-    taxonomy = load(config.resolve_path("classify.taxonomy"))
-    weights = load_weights(config.resolve_path("classify.weights"), taxonomy.fields, taxonomy.threshold)
+    taxonomy = load(config.optional_path("classify.taxonomy"))
+    weights = load_weights(config.optional_path("classify.weights"), taxonomy.fields, taxonomy.threshold)
     return Classifier(taxonomy, event, weights)

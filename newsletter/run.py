@@ -11,18 +11,19 @@ from pathlib import Path
 from alerts.render import MAIL_POLICY
 from alerts.run import envelope_sender, transport_from
 from archive.db import open_db
+from classify.taxonomy import THEME_CODES
 from classify.taxonomy import load as load_taxonomy
 from newsletter.content import Compiler, Filter, Issue, last_complete_week, parse_week, read_intro
 from newsletter.render import FORMATS, render
 from notices.dates import PARIS
-from watch.config import Config
+from settings import Config
 
 logger = logging.getLogger(__name__)
 
 
 def filter_from(config: Config) -> Filter:
     return Filter(
-        themes=config["newsletter.themes"],
+        themes=config["newsletter.themes"] or list(THEME_CODES),  # empty: all ten
         event=config["newsletter.event"],
         social_flags=config["newsletter.social_flags"],
         departements=config["newsletter.departements"],
@@ -31,7 +32,7 @@ def filter_from(config: Config) -> Filter:
 
 def build_issue(config: Config, week: str) -> Issue:
     parse_week(week)
-    taxonomy = load_taxonomy(config.resolve_path("classify.taxonomy"))
+    taxonomy = load_taxonomy(config.optional_path("classify.taxonomy"))
     db = open_db(config.resolve_path("archive.path"))
     try:
         compiler = Compiler(db, filter_from(config), {t.code: t.label for t in taxonomy.themes})

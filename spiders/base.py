@@ -24,8 +24,8 @@ from archive.db import open_db
 from archive.store import Archive, today_paris
 from notices.checks import check
 from notices.model import Notice
+from settings import config as watch_config
 from spiders.items import NoticeItem, QuarantineItem, WindowDone
-from watch import config as watch_config
 
 logger = logging.getLogger(__name__)
 

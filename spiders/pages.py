@@ -20,8 +20,8 @@ from twisted.python.failure import Failure
 from archive.db import now_iso, open_db
 from notices.checks import check
 from notices.model import Notice
+from settings import config as watch_config
 from spiders.items import NoticeItem, QuarantineItem
-from watch import config as watch_config
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ import sqlite_utils
 from alerts.render import MAIL_POLICY
 from alerts.run import envelope_sender, transport_from
 from archive.db import now_iso, open_db
-from watch.config import Config
+from settings import Config
 from watch.health import all_health, disk_note
 
 logger = logging.getLogger("watch.alarms")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from classify import from_config
 from classify.engine import ClassifyInput
-from watch.config import Config
+from settings import Config
 
 logger = logging.getLogger(__name__)
 

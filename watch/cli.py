@@ -13,8 +13,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from watch import config as watch_config
+from settings import config as watch_config
 from watch import logs
+from watch.jobs import check_schedule
 
 logger = logging.getLogger("watch")
 
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     config_path = getattr(args, "config", None)
     try:
         config = watch_config.load(config_path)
+        check_schedule(config)
     except watch_config.ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

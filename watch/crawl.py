@@ -21,10 +21,12 @@ from urllib.parse import urlparse
 
 from archive.db import open_db
 from archive.store import Archive
-from watch.config import ROOT, SOURCES, Config
+from settings import Config
 
 logger = logging.getLogger(__name__)
 
+ROOT = Path(__file__).resolve().parent.parent  # where scrapy.cfg and the spiders are
+SOURCES = ("boamp", "ted", "atexo", "sites", "feeds")  # spider names, in crawl order
 PLATFORM_SPIDERS = {"atexo": "platforms.atexo", "sites": "platforms.sites", "feeds": "platforms.feeds"}
 
 

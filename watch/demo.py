@@ -21,12 +21,13 @@ from replay.boamp import BoampDataset, load_records
 from replay.platforms import recorded_platforms
 from replay.server import ReplayServer
 from replay.ted import TedDataset, load_corpus
-from watch import config as watch_config
+from settings import config as watch_config
 from watch.pipeline import run_once
 from watch.stats import collect
 from watch.stores import open_private_store
 
-CORPUS = watch_config.ROOT / "data" / "recorded"
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "data" / "recorded"
 
 
 def mount_recorded(server: ReplayServer) -> tuple[dict[str, str], str]:
@@ -84,7 +85,7 @@ def run_demo(config_path: Path | None) -> int:
         os.environ.update(env)
         config = watch_config.load(config_path)
         private = open_private_store(config)
-        sample = (watch_config.ROOT / "data" / "sample_subscribers.csv").read_text(encoding="utf-8")
+        sample = (ROOT / "data" / "sample_subscribers.csv").read_text(encoding="utf-8")
         imported = import_csv(private, sample)
         private.close()
         print(f"Demo: replaying {summary}; published {first} .. {last}")

@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from watch.config import Config, cron_trigger
+from settings import Config
 from watch.crawl import PLATFORM_SPIDERS, enabled_sources
+from watch.jobs import cron_trigger
 
 
 @dataclass

@@ -12,13 +12,46 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from archive.db import open_db
 from archive.store import Archive
-from watch.config import JOB_NAMES, SOURCES, Config
-from watch.crawl import enabled_sources, run_crawl
+from settings import Config
+from watch.crawl import SOURCES, enabled_sources, run_crawl
 
 logger = logging.getLogger("watch.jobs")
+
+# the registry: every job serve runs, in the order of one cycle (alarms checked last), then the weekly newsletter
+JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter")
+
+
+def cron_trigger(value: str, timezone: str | None = None) -> Any:
+    """A crontab line as an APScheduler trigger: 5 fields, or 6 with seconds first (for trials and tests)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = str(value).split()
+    if len(fields) == 6:
+        second, minute, hour, day, month, day_of_week = fields
+        return CronTrigger(
+            second=second, minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=timezone
+        )
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields (or 6 with seconds first), got {len(fields)}")
+    return CronTrigger.from_crontab(str(value), timezone=timezone)
+
+
+def check_schedule(config: Config) -> None:
+    """The schedule's job names and crontab lines, parsed as serve will: a ConfigError naming the key."""
+    crons = {"schedule.cron": config["schedule.cron"], "newsletter.cron": config["newsletter.cron"]}
+    for name, cron in config["schedule.jobs"].items():
+        if name not in JOB_NAMES:
+            raise config.error(f"schedule.jobs.{name}", f"unknown job (expected one of: {', '.join(JOB_NAMES)})")
+        crons[f"schedule.jobs.{name}"] = cron
+    for dotted, cron in crons.items():
+        try:
+            cron_trigger(cron, config["schedule.timezone"])
+        except ValueError as exc:
+            raise config.error(dotted, f"not a valid crontab expression ({exc})") from None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from archive import procedures
 from archive.db import open_db
-from watch.config import Config
+from settings import Config
 from watch.crawl import CrawlResult, enabled_sources, run_crawl
 
 if TYPE_CHECKING:

@@ -30,8 +30,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from watch.config import JOB_NAMES, Config, cron_trigger
-from watch.jobs import run_job, scheduled_jobs
+from settings import Config
+from watch.jobs import JOB_NAMES, cron_trigger, run_job, scheduled_jobs
 
 logger = logging.getLogger("watch.serve")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlite_utils
 
+from settings import Config
 from watch.alarms import KINDS
-from watch.config import Config
 from watch.health import all_health, disk_note
 
 

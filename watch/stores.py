@@ -10,7 +10,7 @@ import sqlite_utils
 
 from archive.db import open_db
 from archive.private import LEGACY_TABLES, move_from_archive, open_private, secret_key
-from watch.config import Config
+from settings import Config
 
 
 def open_archive(config: Config) -> sqlite_utils.Database:

@@ -7,7 +7,7 @@ import json
 import sys
 
 from alerts import subscribers as subs
-from watch.config import Config
+from settings import Config
 from watch.stores import open_private_store
 
 

@@ -23,7 +23,7 @@ from archive.store import Archive
 from classify.archive_run import classify_archive
 from classify.engine import Classifier
 from notices.boamp import parse_record
-from watch import config as watch_config
+from settings import config as watch_config
 
 NOW = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)  # 26-7308 (catering, Normandy) is open until 27 February 2026
 

@@ -18,12 +18,12 @@ from archive.procedures import rebuild
 from archive.store import Archive
 from classify.archive_run import classify_archive
 from classify.engine import Classifier
+from classify.taxonomy import THEME_CODES as THEMES
 from newsletter.content import Compiler, Filter, last_complete_week, parse_week, read_intro
 from newsletter.render import render
 from notices.boamp import parse_record
 from notices.eforms_xml import tree_from_xml
 from notices.ted import parse_search_notice
-from watch.config import THEMES
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 LABELS = {

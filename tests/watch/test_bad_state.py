@@ -20,8 +20,8 @@ from alerts.web import AlertsWeb
 from archive.db import MIGRATIONS, migrate, open_db
 from archive.private import TABLES, open_private
 from archive.store import Archive
+from settings import config as watch_config
 from watch import cli
-from watch import config as watch_config
 from watch.stores import open_private_store
 
 
@@ -52,7 +52,7 @@ def test_a_missing_default_config_is_said_plainly(
     monkeypatch.setenv("WATCH_PRIVATE_DB", str(tmp_path / "p.db"))
     monkeypatch.setenv("WATCH_KEY_FILE", str(tmp_path / "k.key"))
     monkeypatch.setenv("WATCH_LOG_FILE", "")
-    monkeypatch.setattr(watch_config, "DEFAULT_PATH", tmp_path / "config.yaml")
+    monkeypatch.chdir(tmp_path)  # no config.yaml in the working directory
     monkeypatch.setattr(cli.logs, "setup", lambda *a, **k: None)  # no handler left on pytest's captured stderr
     assert cli.main(["check-config"]) == 0
     out = capsys.readouterr()

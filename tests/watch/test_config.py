@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from watch.config import ConfigError, load
+from settings import ConfigError, load
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -44,3 +44,18 @@ def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, message: st
 def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such configuration file"):
         load(tmp_path / "nope.yaml", env={})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("schedule:\n  jobs:\n    nightly: '0 3 * * mon'\n", r"schedule\.jobs\.nightly: unknown job"),
+        ("schedule:\n  cron: '99 * * * mon'\n", r"schedule\.cron: not a valid crontab"),
+        ("newsletter:\n  cron: '0 7 32 * mon'\n", r"newsletter\.cron: not a valid crontab"),
+    ],
+)
+def test_the_scheduler_checks_job_names_and_crons_with_the_key(tmp_path: Path, text: str, message: str) -> None:
+    from watch.jobs import check_schedule
+
+    with pytest.raises(ConfigError, match=message):
+        check_schedule(load(write(tmp_path, text), env={}))

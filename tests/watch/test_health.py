@@ -9,7 +9,7 @@ import pytest
 from conftest import SmtpSink, Watch
 
 from archive.db import open_db
-from watch import config as watch_config
+from settings import config as watch_config
 from watch.alarms import check_alarms
 from watch.health import previous_firing, source_health
 

@@ -71,8 +71,8 @@ def test_check_config_summarises_a_valid_configuration(watch: Watch) -> None:
 
 def test_check_config_names_the_bad_key(watch: Watch) -> None:
     cases = {
-        "schedule:\n  jobs:\n    boamp: '61 8 * * *'\n": "schedule.jobs: boamp: not a valid crontab expression",
-        "schedule:\n  jobs:\n    bomp: '0 8 * * *'\n": "schedule.jobs: bomp: unknown job",
+        "schedule:\n  jobs:\n    boamp: '61 8 * * *'\n": "schedule.jobs.boamp: not a valid crontab expression",
+        "schedule:\n  jobs:\n    bomp: '0 8 * * *'\n": "schedule.jobs.bomp: unknown job",
         "schedule:\n  cron: '0 8 * * 1-5'\n": "schedule.cron: use weekday names",
         "alarms:\n  low_ratio: 2\n": "alarms.low_ratio: expected a number between 0 and 1",
         "alarms:\n  operators: ops@example.org\n": "alarms.operators: expected list",

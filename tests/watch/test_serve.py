@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import ROOT, Watch
 
-from watch import config as watch_config
+from settings import config as watch_config
 from watch.scheduler import ServeLock, Service
 
 
@@ -63,7 +63,8 @@ def test_a_fast_cron_fires_the_jobs_in_cycle_order_one_at_a_time(watch: Watch) -
 _SLOW_SERVE = """
 import sys, time
 from pathlib import Path
-from watch import config, logs
+from settings import config
+from watch import logs
 from watch.scheduler import serve
 
 marks = Path(sys.argv[1])

@@ -20,14 +20,12 @@ from urllib.parse import urlparse
 
 import yaml
 
-from classify.taxonomy import THEME_CODES
+from settings.errors import WatchError
 
-ROOT = Path(__file__).resolve().parent.parent
-THEMES = THEME_CODES  # the ten themes, defined once in classify/taxonomy.py
-DEFAULT_PATH = ROOT / "config.yaml"
+DEFAULT_NAME = "config.yaml"  # looked for in the working directory when neither --config nor WATCH_CONFIG is given
 
 
-class ConfigError(ValueError):
+class ConfigError(WatchError, ValueError):
     """A configuration problem, with the file and the key's path in the message."""
 
 
@@ -50,41 +48,19 @@ def _positive(value: Any) -> str | None:
     return None if value > 0 else f"expected a number above 0, got {value!r}"
 
 
-def cron_trigger(value: str, timezone: str | None = None) -> Any:
-    """A crontab line as an APScheduler trigger: 5 fields, or 6 with seconds first (for trials and tests)."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = str(value).split()
-    if len(fields) == 6:
-        second, minute, hour, day, month, day_of_week = fields
-        return CronTrigger(
-            second=second, minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=timezone
-        )
-    if len(fields) != 5:
-        raise ValueError(f"expected 5 fields (or 6 with seconds first), got {len(fields)}")
-    return CronTrigger.from_crontab(str(value), timezone=timezone)
-
-
 def _cron(value: Any) -> str | None:
-    try:
-        cron_trigger(str(value))
-    except ValueError as exc:
-        return f"not a valid crontab expression ({exc})"
-    if any(ch.isdigit() for ch in str(value).split()[-1]):
+    """The shape of a crontab line; the scheduler (watch/jobs.py) parses it fully when the config is checked."""
+    fields = str(value).split()
+    if len(fields) not in (5, 6):
+        return f"not a valid crontab expression (expected 5 fields, or 6 with seconds first, got {len(fields)})"
+    if any(ch.isdigit() for ch in fields[-1]):
         return "use weekday names (mon-fri), not numbers: cron and APScheduler number days differently"
     return None
 
 
-SOURCES = ("boamp", "ted", "atexo", "sites", "feeds")  # spider names, in crawl order
-# every job serve runs, in the order of one cycle (alarms checked last), then the weekly newsletter
-JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter")
-
-
 def _jobs(value: Any) -> str | None:
-    """`schedule.jobs`: a cron per job, overriding schedule.cron (newsletter: newsletter.cron)."""
+    """`schedule.jobs`: a cron per job; the job names are checked against the registry in watch/jobs.py."""
     for name, cron in value.items():
-        if name not in JOB_NAMES:
-            return f"{name}: unknown job (expected one of: {', '.join(JOB_NAMES)})"
         if not isinstance(cron, str):
             return f"{name}: expected a crontab string, got {cron!r}"
         reason = _cron(cron)
@@ -264,8 +240,8 @@ SCHEMA: dict[str, Any] = {
         "feeds": Setting(list, [], lambda v: _entries(v, {"name", "url"}, {"buyer"}), "RSS/Atom feeds of buyers"),
     },
     "classify": {
-        "taxonomy": Setting(str, "classify/taxonomy.yaml", doc="the themes as data (phrases, CPV, descriptors)"),
-        "weights": Setting(str, "classify/weights.yaml", doc="per-theme evidence weights and thresholds (fitted)"),
+        "taxonomy": Setting(str, "", doc="the themes as data (phrases, CPV, descriptors); empty: the shipped file"),
+        "weights": Setting(str, "", doc="per-theme evidence weights and thresholds (fitted); empty: the shipped file"),
     },
     "event": {
         "name": Setting(str, "Paris 2024", doc="the event notices are checked against; empty name: none"),
@@ -326,7 +302,7 @@ SCHEMA: dict[str, Any] = {
         "first_digest_days": Setting(int, 14, _positive, "how far back a new subscriber's first digest looks"),
     },
     "newsletter": {
-        "themes": Setting(list, list(THEMES), _codes, "themes the newsletter covers"),
+        "themes": Setting(list, [], _codes, "themes the newsletter covers (empty: all ten)"),
         "event": Setting(bool, True, doc="include notices tied to the event"),
         "social_flags": Setting(bool, True, doc="include reserved contracts and insertion clauses"),
         "departements": Setting(list, [], _codes, "limit to these départements (empty: all)"),
@@ -411,6 +387,7 @@ class Config:
     def __init__(self, values: dict[str, Any], path: Path):
         self._values = values
         self.path = path
+        self.base = path.resolve().parent  # relative paths are read from the configuration's directory
 
     def __getitem__(self, dotted: str) -> Any:
         node: Any = self._values
@@ -422,9 +399,17 @@ class Config:
         return copy.deepcopy(self._values)
 
     def resolve_path(self, dotted: str) -> Path:
-        """A path setting, relative to the project root unless absolute."""
+        """A path setting, relative to the configuration file's directory unless absolute."""
         p = Path(self[dotted])
-        return p if p.is_absolute() else ROOT / p
+        return p if p.is_absolute() else self.base / p
+
+    def optional_path(self, dotted: str) -> Path | None:
+        """A path setting that may be empty (None: use the file shipped with the package)."""
+        return self.resolve_path(dotted) if str(self[dotted]).strip() else None
+
+    def error(self, dotted: str, reason: str) -> ConfigError:
+        """A ConfigError naming this file and the key, for checks made above this package (job names)."""
+        return ConfigError(f"{self.path}: {dotted}: {reason}")
 
 
 def _defaults(schema: dict[str, Any]) -> dict[str, Any]:
@@ -484,7 +469,8 @@ def _spec(dotted: str) -> Setting:
 def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Read, override from the environment, validate. Raises ConfigError naming the bad key."""
     env = dict(os.environ if env is None else env)
-    path = Path(path or env.get("WATCH_CONFIG") or DEFAULT_PATH)
+    explicit = path or env.get("WATCH_CONFIG")
+    path = Path(explicit or DEFAULT_NAME)
     file = str(path)
     if path.exists():
         try:
@@ -493,7 +479,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
             mark = getattr(exc, "problem_mark", None)
             at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             raise ConfigError(f"{file}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from exc
-    elif path == DEFAULT_PATH:
+    elif not explicit:  # no config.yaml here: every default
         data = {}
     else:
         raise ConfigError(f"{file}: no such configuration file")
