@@ -14,10 +14,10 @@ from alerts.render import DigestRenderer
 from alerts.subscribers import Subscriber, load_all
 from alerts.tokens import Signer
 from alerts.transport import FileTransport, SmtpTransport
+from archive.stores import open_archive, open_private_store, signing_key
 from classify.taxonomy import load as load_taxonomy
 from notices.dates import PARIS
 from settings import Config
-from watch.stores import open_archive, open_private_store, signing_key
 
 logger = logging.getLogger(__name__)
 

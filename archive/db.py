@@ -15,6 +15,9 @@ from typing import Any
 
 import sqlite_utils
 
+# The private store's tables (archive.private): never in the analysts' archive.
+PRIVATE_TABLES = ("subscribers", "sent_items", "outbox", "feedback", "unsubscribes")
+
 Migration = Callable[[sqlite_utils.Database], None]
 
 
@@ -231,10 +234,8 @@ def _m008_private_tables_out(db: sqlite_utils.Database) -> None:
     Empty ones are dropped here; ones with rows wait for archive.private.move_from_archive, which copies them
     into the private store first (the next command that opens it), so nothing is lost.
     """
-    from archive.private import LEGACY_TABLES  # archive.private builds on this module
-
     db.execute("PRAGMA secure_delete = ON")
-    for table in LEGACY_TABLES:
+    for table in (*PRIVATE_TABLES, "settings"):  # settings: the signing key, in archives before the split
         if db[table].exists() and db[table].count == 0:
             db[table].drop()
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.db import PRIVATE_TABLES as TABLES
 from archive.db import StoreError, open_store
 
 logger = logging.getLogger(__name__)
 
-TABLES = ("subscribers", "sent_items", "outbox", "feedback", "unsubscribes")
 LEGACY_TABLES = (*TABLES, "settings")  # what archives from before the split held (settings: the signing key)
 
 

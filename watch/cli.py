@@ -303,8 +303,8 @@ def _dispatch(args: argparse.Namespace, config: watch_config.Config, config_path
 
         try:
             if args.feedback_report:
+                from archive.stores import open_archive, open_private_store
                 from classify.feedback import feedback_report, format_report
-                from watch.stores import open_archive, open_private_store
 
                 db = open_archive(config)
                 private = open_private_store(config, db)
@@ -389,8 +389,8 @@ def _dispatch(args: argparse.Namespace, config: watch_config.Config, config_path
         return 0 if status["healthy"] else 1
 
     if args.command == "check-config":
+        from archive.stores import open_archive, open_private_store, signing_key
         from watch.scheduler import next_runs
-        from watch.stores import open_archive, open_private_store, signing_key
 
         overrides = [var for var in watch_config.ENV_OVERRIDES if var in os.environ]
         print(f"{config.path}: valid" if Path(config.path).exists() else f"{config.path}: missing, using defaults")

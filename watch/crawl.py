@@ -25,7 +25,7 @@ from settings import Config
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent  # where scrapy.cfg and the spiders are
+ROOT = Path(__file__).resolve().parent.parent  # the directory holding the packages (source tree or site-packages)
 SOURCES = ("boamp", "ted", "atexo", "sites", "feeds")  # spider names, in crawl order
 PLATFORM_SPIDERS = {"atexo": "platforms.atexo", "sites": "platforms.sites", "feeds": "platforms.feeds"}
 
@@ -111,10 +111,11 @@ def run_crawl(
         cmd += ["-a", f"until_date={until_date.isoformat()}"]
     env = dict(os.environ)
     env["SCRAPY_SETTINGS_MODULE"] = "spiders.settings"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # a bare checkout
     logger.info("%s: crawl starting (%s)", source, " ".join(cmd[3:]))
     last_id = _last_run_id(db_path, source)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, check=False, start_new_session=detach)
+    # the settings module is named in the environment, so no scrapy.cfg is needed: this runs installed too
+    proc = subprocess.run(cmd, cwd=config.base, env=env, check=False, start_new_session=detach)
     run = _run_after(db_path, source, last_id)
     if run is None:
         error = f"scrapy exited with code {proc.returncode} before recording a run (see the log above)"

@@ -16,15 +16,16 @@ from pathlib import Path
 
 from alerts.subscribers import import_csv
 from archive.db import open_db
+from archive.stores import open_private_store
 from notices.dates import PARIS
 from replay.boamp import BoampDataset, load_records
 from replay.platforms import recorded_platforms
 from replay.server import ReplayServer
 from replay.ted import TedDataset, load_corpus
+from settings import WatchError
 from settings import config as watch_config
 from watch.pipeline import run_once
 from watch.stats import collect
-from watch.stores import open_private_store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "data" / "recorded"
@@ -60,8 +61,15 @@ def recorded_days() -> tuple[date, date]:
     return date.fromisoformat(min(days)), date.fromisoformat(max(days))
 
 
+def _check_checkout() -> None:
+    """The recorded notices live in the source tree's data/, which the wheel does not carry."""
+    if not CORPUS.is_dir():
+        raise WatchError(f"{CORPUS}: no recorded notices here; the demo runs from a source checkout (`make demo`)")
+
+
 def run_replay(port: int) -> int:
     """`run_watch.py replay`: the recorded sources on a local port until Ctrl-C, to try `serve` offline."""
+    _check_checkout()
     import signal
     import threading
 
@@ -79,6 +87,7 @@ def run_replay(port: int) -> int:
 
 
 def run_demo(config_path: Path | None) -> int:
+    _check_checkout()
     first, last = recorded_days()
     with ReplayServer() as server:
         env, summary = mount_recorded(server)

@@ -124,7 +124,7 @@ def start_endpoint(config: Config) -> Any:
     """The alerts' unsubscribe and feedback endpoint, beside the scheduler."""
     from alerts.tokens import Signer
     from alerts.web import AlertsWeb
-    from watch.stores import open_private_store, signing_key
+    from archive.stores import open_private_store, signing_key
 
     open_private_store(config).close()  # created, and an old archive's private tables moved, before serving
     host, _, port = config["alerts.listen"].rpartition(":")

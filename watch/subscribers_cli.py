@@ -7,8 +7,8 @@ import json
 import sys
 
 from alerts import subscribers as subs
+from archive.stores import open_private_store
 from settings import Config
-from watch.stores import open_private_store
 
 
 def run_subscribers(config: Config, args: argparse.Namespace) -> int:

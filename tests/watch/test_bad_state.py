@@ -20,9 +20,9 @@ from alerts.web import AlertsWeb
 from archive.db import MIGRATIONS, migrate, open_db
 from archive.private import TABLES, open_private
 from archive.store import Archive
+from archive.stores import open_private_store
 from settings import config as watch_config
 from watch import cli
-from watch.stores import open_private_store
 
 
 @pytest.mark.parametrize("command", ["stats", "status", "alerts", "check-config", "classify"])

@@ -1,4 +1,4 @@
-"""Opening the two stores a command needs: the analysts' archive and the private store.
+"""Opening the two stores a command needs, from the settings: the analysts' archive and the private store.
 
 The private store is opened through here so that an archive from before the split gives up its subscribers,
 their mail and the signing key the first time any command needs them (archive.private.move_from_archive).
