@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from notices import values as v
+from notices.checks import RecordError
 from notices.dates import deadline, parse_date
 from notices.model import Award, Buyer, Lot, Notice, SocialSignal
 from notices.nuts import departements_from_nuts, place_from_nuts
@@ -225,7 +226,7 @@ def root_of(tree: dict) -> tuple[str, dict]:
     for name, child in node.items():
         if isinstance(child, dict) and "cbc:ID" in child:
             return name, child
-    raise ValueError("no eForms notice root (ContractNotice, ContractAwardNotice, PriorInformationNotice)")
+    raise RecordError("no eForms notice root (ContractNotice, ContractAwardNotice, PriorInformationNotice)")
 
 
 def fill(notice: Notice, tree: dict) -> Notice:

@@ -15,7 +15,7 @@ from typing import Any
 
 from notices import eforms
 from notices import values as v
-from notices.checks import SOURCE_LINKS
+from notices.checks import SOURCE_LINKS, RecordError
 from notices.dates import deadline as parse_deadline
 from notices.dates import parse_date
 from notices.model import Award, Notice, SocialSignal
@@ -127,16 +127,16 @@ def notice_links(api: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def parse_search_notice(api: dict[str, Any], *, xml_tree: dict | None = None, raw: str | None = None) -> Notice:
-    """One search result (and, when fetched, its eForms XML tree) -> Notice. ValueError if unusable.
+    """One search result (and, when fetched, its eForms XML tree) -> Notice. RecordError if unusable.
 
     The title and the deadline are set once, at the end: the XML's (procedure name; latest lot deadline, when
     the XML states one) before the search fields' (title-proc, else notice-title; the latest lot deadline).
     """
     if not isinstance(api, dict):
-        raise ValueError(f"search result is a {type(api).__name__}, not an object")
+        raise RecordError(f"search result is a {type(api).__name__}, not an object")
     pubno = publication_number(api.get("publication-number") or api.get("ND"))
     if not pubno:
-        raise ValueError("search result has no publication-number")
+        raise RecordError("search result has no publication-number")
     n = Notice(source=SOURCE, source_id=pubno)
     page, _ = notice_links(api)
     n.url = page or DETAIL_URL.format(id=pubno)

@@ -1,4 +1,4 @@
-"""One writer per field: which part of a record gives the title and the deadline."""
+"""One writer per field: which part of a record gives the title and the deadline, and one mapping-error type."""
 
 from __future__ import annotations
 
@@ -6,10 +6,15 @@ import copy
 import json
 from datetime import datetime
 
+import pytest
 from conftest import record
 
 from notices.boamp import parse_record
+from notices.checks import RecordError
 from notices.dates import PARIS
+from notices.platforms import notice_from_atexo_item, notice_from_feed_entry, notice_from_site_item
+from notices.ted import parse_search_notice
+from settings import WatchError
 
 
 def fnsimple(**changes) -> dict:
@@ -63,3 +68,21 @@ def test_a_form_that_states_an_unreadable_date_decides_the_deadline() -> None:
         fnsimple(DATE_LIMITE_REPONSE="2026-03-02T10:00:00", dateReceptionOffres="pas une date", datelimitereponse=None)
     )
     assert notice.deadline is None
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: parse_search_notice([]),
+        lambda: parse_search_notice({"title-proc": {"fra": "x"}}),
+        lambda: parse_search_notice({"publication-number": "1-2026"}, xml_tree={"Other": {}}),
+        lambda: notice_from_atexo_item("place", {"categories": {}}),
+        lambda: notice_from_site_item("site", {"title": "x"}, None),
+        lambda: notice_from_feed_entry("feed", {"title": "x"}, None),
+        lambda: parse_record({"objet": "no idweb"}),
+    ],
+)
+def test_every_mapper_refuses_a_record_with_a_record_error(build) -> None:
+    with pytest.raises(RecordError) as refused:
+        build()
+    assert isinstance(refused.value, WatchError) and isinstance(refused.value, ValueError)
