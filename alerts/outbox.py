@@ -21,10 +21,10 @@ from typing import Any
 import sqlite_utils
 
 from alerts.matching import Match
-from alerts.render import MAIL_POLICY
 from alerts.subscribers import Subscriber
-from alerts.transport import TransportError
 from archive.db import now_iso
+from mail.message import to_text
+from mail.transport import TransportError
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def enqueue(db: sqlite_utils.Database, sub: Subscriber, matches: list[Match], me
                 "subject": message["Subject"],
                 "recipients": json.dumps(sub.emails),
                 "items": len(matches),
-                "eml": message.as_string(policy=MAIL_POLICY),
+                "eml": to_text(message),
             }
         )
         outbox_id = int(table.last_pk)

@@ -1,46 +1,25 @@
-"""Digest e-mails: Jinja2 templates (templates/), French formatting, headers that carry no scraped text.
+"""Digest e-mails: the content of a subscriber's digest, rendered with the templates (templates/) and the
+French formatting of `formatting`, built into a message by `mail.message` (headers that carry no scraped text).
 
 Every scraped string reaches the HTML through Jinja2's autoescaping; the subject is built from our own
-words (a count and theme labels) and stripped of line breaks anyway, so a title with "<script>" or a CR/LF
-cannot inject markup or a header.
+words (a count and theme labels) and stripped of line breaks anyway (and again by the message builder), so a
+title with "<script>" or a CR/LF cannot inject markup or a header.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from email import policy as email_policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from alerts.matching import Match
 from alerts.subscribers import Subscriber
 from alerts.tokens import Signer
 from classify.cpv import label as cpv_label
-from notices.checks import display_text, safe_url
-from notices.dates import PARIS
+from formatting import RESERVED_KINDS, date_fr, display_text, environment, money_fr, safe_url
+from mail import message as mail_message
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MOIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 CHANGES = {
     "new": "Nouveau",
     "corrected": "Rectifié",
@@ -49,53 +28,6 @@ CHANGES = {
     "awarded": "Attribué",
     "updated": "Mis à jour",
 }
-RESERVED_KINDS = {
-    "ea_esat": "entreprises adaptées / ESAT",
-    "siae": "structures d'insertion (SIAE)",
-    "ess": "entreprises de l'ESS",
-    "unspecified": "marché réservé",
-}
-# Messages are written out with long header lines allowed (RFC 5322: 998), so List-Unsubscribe stays
-# plain <URI>s instead of being folded into encoded words that mail clients would not read; the bodies,
-# encoded when set, keep their short quoted-printable lines.
-MAIL_POLICY = email_policy.SMTP.clone(max_line_length=998)
-_LINE_BREAKS = re.compile(r"[\r\n\t\x00-\x1f]+")
-
-
-def date_fr(value: str | None, *, with_time: bool = True) -> str:
-    """ "2026-12-14T12:00:00+01:00" -> "lundi 14 décembre 2026 à 12 h" (Paris time)."""
-    if not value:
-        return ""
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    dt = (dt if dt.tzinfo else dt.replace(tzinfo=PARIS)).astimezone(PARIS)
-    day = "1er" if dt.day == 1 else str(dt.day)
-    text = f"{JOURS[dt.weekday()]} {day} {MOIS[dt.month - 1]} {dt.year}"
-    if with_time:
-        text += f" à {dt.hour} h" + (f" {dt.minute:02d}" if dt.minute else "")
-    return text
-
-
-def money_fr(value: float | None, currency: str | None = "EUR") -> str:
-    if value is None:
-        return ""
-    whole = f"{value:,.0f}".replace(",", "\u202f")
-    return f"{whole}\u00a0€" if (currency or "EUR") == "EUR" else f"{whole}\u00a0{currency}"
-
-
-def header_safe(text: str, limit: int = 150) -> str:
-    return _LINE_BREAKS.sub(" ", text).strip()[:limit]
-
-
-def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["date_fr"] = date_fr
-    env.filters["money_fr"] = money_fr
-    return env
 
 
 def evidence_words(evidence: list[dict[str, Any]]) -> list[str]:
@@ -164,7 +96,9 @@ class DigestRenderer:
                     counts[r[6:]] = counts.get(r[6:], 0) + 1
         top = [self.labels.get(c, c) for c, _ in sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:2]]
         noun = "marché public pour vous" if n == 1 else "marchés publics pour vous"
-        return header_safe(f"{n} {noun}" + (f" : {', '.join(top)}" if top else ""))
+        return mail_message.header_safe(
+            f"{n} {noun}" + (f" : {', '.join(top)}" if top else ""), mail_message.SUBJECT_LIMIT
+        )
 
     def context(self, sub: Subscriber, matches: list[Match]) -> dict[str, Any]:
         shown = matches[: self.max_items]
@@ -206,18 +140,17 @@ class DigestRenderer:
 
     def message(self, sub: Subscriber, matches: list[Match]) -> EmailMessage:
         ctx = self.context(sub, matches)
-        msg = EmailMessage()
-        msg["From"] = self.sender
-        msg["To"] = ", ".join(sub.emails)
-        msg["Subject"] = self.subject(matches)
-        msg["Date"] = formatdate(localtime=False)
-        msg["Message-ID"] = make_msgid("digest", domain=self.msgid_domain)
         token = self.signer.sign("u", sub.id)
         mailto = f"mailto:{self.unsubscribe_mailto}?subject={quote('unsubscribe ' + token)}"
-        msg["List-Unsubscribe"] = f"<{self.public_url}/u/{token}>, <{mailto}>"
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        msg["List-Id"] = f"Veille ESS <alerts.{self.msgid_domain}>"
-        # quoted-printable keeps every line short (SMTP servers refuse lines over 998 octets)
-        msg.set_content(self.text.render(**ctx), cte="quoted-printable")
-        msg.add_alternative(self.html.render(**ctx), subtype="html", cte="quoted-printable")
-        return msg
+        return mail_message.build(
+            kind="digest",
+            sender=self.sender,
+            to=sub.emails,
+            subject=self.subject(matches),
+            text=self.text.render(**ctx),
+            html=self.html.render(**ctx),
+            unsubscribe=[f"{self.public_url}/u/{token}", mailto],
+            one_click=True,
+            list_id=f"Veille ESS <alerts.{self.msgid_domain}>",
+            domain=self.msgid_domain,
+        )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from email.utils import parseaddr
-from typing import Any
 
 from alerts import outbox
 from alerts.items import load_items
@@ -13,9 +11,9 @@ from alerts.matching import AlertIndex
 from alerts.render import DigestRenderer
 from alerts.subscribers import Subscriber, load_all
 from alerts.tokens import Signer
-from alerts.transport import FileTransport, SmtpTransport
 from archive.stores import open_archive, open_private_store, signing_key
 from classify.taxonomy import load as load_taxonomy
+from mail.transport import transport_from
 from notices.dates import PARIS
 from settings import Config
 
@@ -29,16 +27,6 @@ def is_due(sub: Subscriber, now: datetime) -> bool:
     if sub.frequency == "daily":
         return last.astimezone(PARIS).date() < now.astimezone(PARIS).date()
     return now - last >= timedelta(days=7)
-
-
-def transport_from(config: Config) -> Any:
-    url = config["alerts.smtp_url"].strip()
-    return SmtpTransport(url) if url else FileTransport(config.resolve_path("alerts.outbox_dir"))
-
-
-def envelope_sender(config: Config) -> str:
-    """The bare address of alerts.sender ("Name <a@b>" -> "a@b"), for the SMTP envelope."""
-    return parseaddr(config["alerts.sender"])[1]
 
 
 def renderer_from(config: Config, key: bytes) -> DigestRenderer:

@@ -19,9 +19,9 @@ from urllib.parse import parse_qs
 
 import sqlite_utils
 
-from alerts.render import environment
 from alerts.tokens import Signer
 from archive.db import now_iso
+from formatting import environment
 
 logger = logging.getLogger(__name__)
 

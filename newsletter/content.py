@@ -19,9 +19,8 @@ from typing import Any
 
 import sqlite_utils
 
-from alerts.render import RESERVED_KINDS, date_fr, money_fr
 from classify.text import phrase_key, tokens
-from notices.checks import display_text, safe_url
+from formatting import RESERVED_KINDS, date_fr, display_text, money_fr, safe_url
 from notices.dates import PARIS
 
 ESS_WORDS = [

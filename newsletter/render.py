@@ -13,7 +13,7 @@ from datetime import datetime
 from docx import Document
 from docx.shared import Pt, RGBColor
 
-from alerts.render import environment
+from formatting import environment
 from newsletter.content import Entry, Issue
 
 FORMATS = ("html", "md", "docx", "txt")

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from datetime import date, datetime
 from pathlib import Path
 
-from alerts.render import MAIL_POLICY
-from alerts.run import envelope_sender, transport_from
 from archive.db import open_db
 from classify.taxonomy import THEME_CODES
 from classify.taxonomy import load as load_taxonomy
+from mail import message as mail_message
+from mail.transport import send_message, transport_from
 from newsletter.content import Compiler, Filter, Issue, last_complete_week, parse_week, read_intro
 from newsletter.render import FORMATS, render
 from notices.dates import PARIS
@@ -89,23 +87,24 @@ def mail_to_editors(config: Config, week: str | None = None) -> int:
         logger.info("newsletter %s: no editors configured (newsletter.editors), nothing mailed", week)
         return 0
     issue = build_issue(config, week)
-    msg = EmailMessage()
-    msg["From"] = config["alerts.sender"]
-    msg["To"] = ", ".join(editors)
-    msg["Subject"] = f"Brouillon : {issue.title}"
-    msg["Date"] = formatdate(datetime.now(UTC).timestamp())
-    msg["Message-ID"] = make_msgid("newsletter", domain="ess-tender-watch.local")
-    msg.set_content(paths["txt"].read_text(encoding="utf-8"), cte="quoted-printable")
-    msg.add_alternative(paths["html"].read_text(encoding="utf-8"), subtype="html", cte="quoted-printable")
-    msg.add_attachment(
-        paths["docx"].read_bytes(),
-        maintype="application",
-        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
-        filename=paths["docx"].name,
+    msg = mail_message.build(
+        kind="newsletter",
+        sender=config["alerts.sender"],
+        to=editors,
+        subject=f"Brouillon : {issue.title}",
+        text=paths["txt"].read_text(encoding="utf-8"),
+        html=paths["html"].read_text(encoding="utf-8"),
+        attachments=[
+            mail_message.Attachment(
+                paths["docx"].read_bytes(),
+                filename=paths["docx"].name,
+                subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+            )
+        ],
     )
     transport = transport_from(config)
     try:
-        transport.send(msg["Message-ID"], envelope_sender(config), editors, msg.as_bytes(policy=MAIL_POLICY))
+        send_message(transport, msg, editors)
     finally:
         transport.close()
     logger.info("newsletter %s: draft mailed to %d editor(s) via %s", week, len(editors), transport)

@@ -24,6 +24,7 @@ from notices.checks import SOURCE_LINKS, RecordError
 from notices.dates import deadline as parse_deadline
 from notices.dates import parse_date
 from notices.model import Award, Descriptor, Notice, SocialSignal
+from notices.stated import Stated
 
 SOURCE = "boamp"
 NOTICE_URL = SOURCE_LINKS[SOURCE]
@@ -82,8 +83,9 @@ def variant_of(donnees: Any, source_schema: str | None = None) -> str:
     return "unknown"
 
 
-_DONNEES_MAPPERS: dict[str, Callable[[Notice, Any], None]] = {
-    "eforms": lambda n, d: eforms.fill(n, d) and None,
+# Each fills the notice from `donnees` and returns the title and deadline the form states (set by _settle).
+_DONNEES_MAPPERS: dict[str, Callable[[Notice, Any], Stated]] = {
+    "eforms": eforms.read,
     "fnsimple": boamp_forms.fill_fnsimple,
     "mapa": boamp_forms.fill_mapa,
     "v230": boamp_legacy.fill_v230,
@@ -102,13 +104,14 @@ def parse_record(record: Any, *, raw: str | None = None) -> Notice:
     donnees = load_json_field(record.get("donnees"), "donnees")
     notice = Notice(source=SOURCE, source_id=idweb)
     notice.raw = raw if raw is not None else json.dumps(record, ensure_ascii=False, sort_keys=True)
-    _fill_flat(notice, record, gestion)
+    flat = _fill_flat(notice, record, gestion)
     variant = variant_of(donnees, v.text(record.get("source_schema")))
     mapper = _DONNEES_MAPPERS.get(variant)
     status = notice.status  # `etat` is authoritative for initial/corrigendum/cancellation
+    form = Stated()
     if mapper is not None:
         try:
-            mapper(notice, donnees)
+            form = mapper(notice, donnees)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise RecordError(f"donnees ({variant}): {type(exc).__name__}: {exc}") from exc
     if v.text(record.get("etat")):
@@ -116,15 +119,37 @@ def parse_record(record: Any, *, raw: str | None = None) -> Notice:
     nature = (v.text(record.get("nature")) or "").upper()
     if nature in _STATUS_BY_NATURE:  # a cancellation or corrigendum notice is one, whatever `etat` says
         notice.status = _STATUS_BY_NATURE[nature]  # type: ignore[assignment]
-    _finish(notice, record)
+    _settle(notice, record, flat, form)
+    notice.previous_ids = [p for p in notice.previous_ids if p != notice.source_id]
     return notice
 
 
-def _fill_flat(notice: Notice, record: dict, gestion: dict) -> None:
+def _settle(notice: Notice, record: dict, flat: Stated, form: Stated) -> None:
+    """The one place that sets the fields several parts of a record state, in this order of precedence.
+
+    title: the form's own (`donnees`: FNSimple natureMarche.intitule, MAPA description.objet, v230
+        OBJET.TITRE_MARCHE, eForms ProcurementProject name), else the flat `objet`, else gestion's
+        RESUME_OBJET, else the first lot that has a title.
+    deadline: the form's date when the form states one (eForms: the latest lot deadline; FNSimple, MAPA,
+        v230, v110: offers, else applications; v110: a corrigendum's "lire" date before the original one);
+        a form that states a date decides it, even one that cannot be read. Else gestion's
+        DATE_LIMITE_REPONSE (its offset stated, naive = Paris time). Last, when neither gave a date, and only
+        for a call for tenders or a prior information notice, the flat `datelimitereponse` (its offset is
+        wrong, hence last).
+    """
+    notice.title = form.title or flat.title or next((lot.title for lot in notice.lots if lot.title), None)
+    deadline = form.deadline if form.deadline_stated else flat.deadline
+    if deadline is None and notice.kind in ("contract_notice", "prior_information"):
+        deadline = _deadline(notice, v.text(record.get("datelimitereponse")), "datelimitereponse")
+    notice.deadline = deadline
+
+
+def _fill_flat(notice: Notice, record: dict, gestion: dict) -> Stated:
+    """Fill `notice` from the flat fields and `gestion`; the title and deadline they state are returned."""
     index = v.get(gestion, "INDEXATION") or {}
     reference = v.get(gestion, "REFERENCE") or {}
     notice.url = v.text(record.get("url_avis")) or NOTICE_URL.format(id=notice.source_id)
-    notice.title = v.text(record.get("objet")) or v.text(index.get("RESUME_OBJET"))
+    stated = Stated(title=v.text(record.get("objet")) or v.text(index.get("RESUME_OBJET")))
     notice.buyer.name = v.text(record.get("nomacheteur")) or v.text(index.get("NOMORGANISME"))
     published = v.text(record.get("dateparution")) or v.text(index.get("DATE_PUBLICATION"))
     notice.published = parse_date(published)
@@ -173,10 +198,11 @@ def _fill_flat(notice: Notice, record: dict, gestion: dict) -> None:
         notice.social.append(SocialSignal("criteres_sociaux", "sociaux", "criteres"))
 
     # Deadline: gestion states the offset (or Paris local time when naive); the flat field's offset is wrong.
-    notice.deadline = _deadline(notice, v.text(index.get("DATE_LIMITE_REPONSE")), "DATE_LIMITE_REPONSE")
+    stated.deadline = _deadline(notice, v.text(index.get("DATE_LIMITE_REPONSE")), "DATE_LIMITE_REPONSE")
     for winner in v.as_list(record.get("titulaire")):
         if v.text(winner):
             notice.awards.append(Award(winner=v.text(winner)))
+    return stated
 
 
 def _deadline(notice: Notice, value: str | None, field: str) -> Any:
@@ -200,11 +226,3 @@ def _v110_previous(value: Any) -> list[str | None]:
     except json.JSONDecodeError:
         return []
     return [v.text(i.get("IDWEB")) for i in items if isinstance(i, dict)]
-
-
-def _finish(notice: Notice, record: dict) -> None:
-    if notice.deadline is None and notice.kind in ("contract_notice", "prior_information"):
-        notice.deadline = _deadline(notice, v.text(record.get("datelimitereponse")), "datelimitereponse")
-    if notice.title is None:
-        notice.title = next((lot.title for lot in notice.lots if lot.title), None)
-    notice.previous_ids = [p for p in notice.previous_ids if p != notice.source_id]

@@ -14,6 +14,7 @@ from notices import values as v
 from notices.dates import deadline as parse_deadline
 from notices.dates import parse_date
 from notices.model import Award, Lot, Notice, SocialSignal
+from notices.stated import Stated
 
 _TYPES = {"travaux": "works", "services": "services", "fournitures": "supplies"}
 _BODIES = ("initial", "attribution", "rectificatif", "annulation", "modification")
@@ -97,12 +98,14 @@ def _common(notice: Notice, root: dict) -> tuple[str | None, dict]:
     return name, body
 
 
-def fill_fnsimple(notice: Notice, donnees: dict) -> None:
+def fill_fnsimple(notice: Notice, donnees: dict) -> Stated:
+    """Fill `notice` from an FNSimple form; the title and deadline it states are returned, not written."""
     root = donnees["FNSimple"]
     name, body = _common(notice, root)
+    stated = Stated()
     notice.reference = v.text(v.get(body, "communication", "identifiantInterne")) or notice.reference
     nature = body.get("natureMarche") or {}
-    notice.title = v.text(nature.get("intitule")) or notice.title
+    stated.title = v.text(nature.get("intitule"))
     notice.description = v.text(nature.get("description")) or notice.description
     notice.contract_type = _TYPES.get(v.flag(nature.get("natureMarche")) or "", notice.contract_type)  # type: ignore[arg-type]
     place, dept = _place(nature.get("lieuExecution"))
@@ -120,7 +123,7 @@ def fill_fnsimple(notice: Notice, donnees: dict) -> None:
     procedure = body.get("procedure") or {}
     received = v.text(procedure.get("dateReceptionOffres")) or v.text(procedure.get("dateReceptionCandidatures"))
     if received:
-        notice.deadline = parse_deadline(received)
+        stated.state_deadline(parse_deadline(received))
     notice.notes = v.join_text(
         procedure.get("criteresAttrib"),
         v.get(body, "informComplementaire", "autresInformComplementaire"),
@@ -130,6 +133,7 @@ def fill_fnsimple(notice: Notice, donnees: dict) -> None:
         awards = parse_award_text(v.text(body.get("attributionMarche")))
         if awards:
             notice.awards = awards
+    return stated
 
 
 def parse_award_text(text: str | None) -> list[Award]:
@@ -160,12 +164,14 @@ def parse_award_text(text: str | None) -> list[Award]:
     return awards
 
 
-def fill_mapa(notice: Notice, donnees: dict) -> None:
+def fill_mapa(notice: Notice, donnees: dict) -> Stated:
+    """Fill `notice` from a MAPA form; the title and deadline it states are returned, not written."""
     root = donnees["MAPA"]
     name, body = _common(notice, root)
+    stated = Stated()
     notice.reference = v.text(v.get(body, "renseignements", "idMarche")) or notice.reference
     description = body.get("description") or body.get("descriptionReduite") or {}
-    notice.title = v.text(description.get("objet")) or notice.title
+    stated.title = v.text(description.get("objet"))
     notice.contract_type = _TYPES.get(v.flag(body.get("natureMarche")) or "", notice.contract_type)  # type: ignore[arg-type]
     place, dept = _place(description.get("lieuExecutionLivraison"))
     notice.place = place or notice.place
@@ -175,7 +181,7 @@ def fill_mapa(notice: Notice, donnees: dict) -> None:
         v.get(body, "delais", "receptionCandidatures")
     )
     if received:
-        notice.deadline = parse_deadline(received)
+        stated.state_deadline(parse_deadline(received))
     criteria = [v.text(c.get("critere")) for c in v.get_all(body, "criteres", "criterePondere") if isinstance(c, dict)]
     criteria += [
         v.text(c.get("critere"))
@@ -208,3 +214,4 @@ def fill_mapa(notice: Notice, donnees: dict) -> None:
             )
         if awards:
             notice.awards = awards
+    return stated

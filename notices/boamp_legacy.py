@@ -13,6 +13,7 @@ from notices import values as v
 from notices.dates import deadline as parse_deadline
 from notices.dates import parse_date
 from notices.model import Award, Lot, Notice, SocialSignal
+from notices.stated import Stated
 
 _V230_TYPES = {"TRAVAUX": "works", "SERVICES": "services", "FOURNITURES": "supplies"}
 
@@ -38,7 +39,9 @@ def _v230_cpv(node: Any) -> list[str]:
     return v.cpv_codes(codes)
 
 
-def fill_v230(notice: Notice, d: dict) -> None:
+def fill_v230(notice: Notice, d: dict) -> Stated:
+    """Fill `notice` from a v230/v240 notice; the title and deadline it states are returned, not written."""
+    stated = Stated()
     identity = d.get("IDENTITE") or {}
     notice.buyer.name = v.text(identity.get("DENOMINATION")) or notice.buyer.name
     notice.buyer.siret = v.siret(identity.get("CODE_IDENT_NATIONAL")) or notice.buyer.siret
@@ -46,7 +49,7 @@ def fill_v230(notice: Notice, d: dict) -> None:
     notice.buyer.postal_code = v.text(identity.get("CP"))
 
     obj = d.get("OBJET") or {}
-    notice.title = v.text(obj.get("TITRE_MARCHE")) or notice.title
+    stated.title = v.text(obj.get("TITRE_MARCHE"))
     notice.description = v.join_text(obj.get("OBJET_COMPLET"), v.get(obj, "CARACTERISTIQUES", "PRINCIPALES"))
     notice.cpv = v.unique([*_v230_cpv(obj.get("CPV")), *notice.cpv])
     kind = v.flag(obj.get("TYPE_MARCHE"))
@@ -82,7 +85,7 @@ def fill_v230(notice: Notice, d: dict) -> None:
     delay = d.get("CONDITION_DELAI") or {}
     received = v.text(delay.get("RECEPT_OFFRES")) or v.text(delay.get("RECEPT_CANDIDAT"))
     if received:
-        notice.deadline = parse_deadline(received)
+        stated.state_deadline(parse_deadline(received))
     notice.reference = v.text(v.get(d, "CONDITION_ADMINISTRATIVE", "REFERENCE_MARCHE")) or notice.reference
 
     participation = d.get("CONDITION_PARTICIPATION") or {}
@@ -125,6 +128,7 @@ def fill_v230(notice: Notice, d: dict) -> None:
             )
     if awards:
         notice.awards = awards
+    return stated
 
 
 def _first(value: Any) -> str | None:
@@ -135,7 +139,9 @@ def _first(value: Any) -> str | None:
     return None
 
 
-def fill_v110(notice: Notice, d: dict) -> None:
+def fill_v110(notice: Notice, d: dict) -> Stated:
+    """Fill `notice` from a v110 notice; the deadline it states (a corrigendum's new date first) is returned."""
+    stated = Stated()
     ident = d.get("IDENT") or {}
     name = notice.buyer.name or v.text(ident.get("NOM"))
     notice.buyer.name = name.rstrip(" .,") if name else None
@@ -165,7 +171,7 @@ def fill_v110(notice: Notice, d: dict) -> None:
     delay = d.get("DELAI") or {}
     received = v.text(delay.get("RECEPT_OFFRES")) or v.text(delay.get("RECEPT_CANDIDAT"))
     if received:
-        notice.deadline = parse_deadline(received, _first(delay.get("AUTRES")))
+        stated.state_deadline(parse_deadline(received, _first(delay.get("AUTRES"))))
 
     # A corrigendum that rewrites the deadline: rubric "date limite ..." -> "lire" gives the new date.
     for rectif in v.as_list(d.get("RECTIF")):
@@ -175,10 +181,11 @@ def fill_v110(notice: Notice, d: dict) -> None:
             if "date limite" in (v.text(rubric) or "").lower() and i < len(new_texts):
                 new_deadline = parse_deadline(v.text(new_texts[i]))
                 if new_deadline:
-                    notice.deadline = new_deadline
+                    stated.state_deadline(new_deadline)
     conditions = d.get("CONDITIONS") or {}
     notice.notes = v.join_text(
         v.get(conditions, "PARTICIPATION", "AUTRES"),
         v.get(conditions, "CRITERES", "LISTE"),
         v.get(d, "RENSEIGNEMENTS", "AUTRES_INFOS"),
     )
+    return stated

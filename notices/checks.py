@@ -18,7 +18,9 @@ import math
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from formatting import clean_text, display_text, safe_url
 from notices.model import Notice
+from settings import WatchError
 
 EARLIEST = date(1990, 1, 1)
 YEARS_AHEAD = 10
@@ -38,8 +40,6 @@ LIMITS = {
     "award.winner": 500,
 }
 _ID = re.compile(r"^[\w.:/@+-]{1,200}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
 
 # The notice's own page at its source, built from its id: the mappers' default, and what replaces a link that
 # cannot be used.
@@ -49,38 +49,17 @@ SOURCE_LINKS = {
 }
 
 
-class RecordError(ValueError):
-    """A record that cannot be mapped or trusted: it goes to quarantine with this message."""
+class RecordError(WatchError, ValueError):
+    """A record that cannot be mapped or trusted: it goes to quarantine with this message.
+
+    Every mapper (BOAMP, TED, eForms, platforms) raises this one type; it is a ValueError too, so callers that
+    catch ValueError keep working.
+    """
 
 
 ONE_LINE = frozenset({"title", "place", "reference"})
 
-
-def clean_text(value: str | None, limit: int | None = None, *, one_line: bool = False) -> tuple[str | None, bool]:
-    """Text without control characters, stripped, capped: (text, was it cut). Line breaks are kept, except in
-    a one-line field (a title, a name), where every run of whitespace becomes one space."""
-    if value is None:
-        return None, False
-    text = _CONTROL.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n").strip()
-    if one_line:
-        text = " ".join(text.split())
-    cut = bool(limit) and len(text) > limit  # type: ignore[operator]
-    if cut:
-        text = text[: limit - 1].rstrip() + "…"  # type: ignore[operator]
-    return text or None, cut
-
-
-def display_text(value: str | None, limit: int) -> str | None:
-    """One-line text as a reader sees it in a digest or the newsletter (markup is escaped by the template)."""
-    return clean_text(value, limit, one_line=True)[0]
-
-
-def safe_url(value: str | None) -> str | None:
-    """An http(s) link with no whitespace or control character, else None."""
-    if not value or not isinstance(value, str):
-        return None
-    value = value.strip()
-    return value if _URL.match(value) and not _CONTROL.search(value) else None
+__all__ = ["LIMITS", "SOURCE_LINKS", "RecordError", "check", "clean_text", "date_bounds", "display_text", "safe_url"]
 
 
 def _amount(value: float | None, what: str, warnings: list[str]) -> float | None:

@@ -14,9 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from notices import values as v
+from notices.checks import RecordError
 from notices.dates import deadline, parse_date
 from notices.model import Award, Buyer, Lot, Notice, SocialSignal
 from notices.nuts import departements_from_nuts, place_from_nuts
+from notices.stated import Stated
 
 ROOTS = ("ContractNotice", "ContractAwardNotice", "PriorInformationNotice")
 
@@ -224,11 +226,24 @@ def root_of(tree: dict) -> tuple[str, dict]:
     for name, child in node.items():
         if isinstance(child, dict) and "cbc:ID" in child:
             return name, child
-    raise ValueError("no eForms notice root (ContractNotice, ContractAwardNotice, PriorInformationNotice)")
+    raise RecordError("no eForms notice root (ContractNotice, ContractAwardNotice, PriorInformationNotice)")
 
 
 def fill(notice: Notice, tree: dict) -> Notice:
-    """Fill `notice` from an eForms tree; fields the tree does not state are left as they are."""
+    """Fill `notice` from an eForms tree; fields the tree does not state are left as they are.
+
+    The eForms mapper on its own (an XML file, `run_watch.py inspect`): the title is the procedure's name, the
+    deadline the latest lot deadline, when the tree states them. BOAMP and TED call `read` and choose.
+    """
+    stated = read(notice, tree)
+    notice.title = stated.title or notice.title
+    notice.deadline = stated.deadline if stated.deadline_stated else notice.deadline
+    return notice
+
+
+def read(notice: Notice, tree: dict) -> Stated:
+    """Fill `notice` from an eForms tree, except the title and the deadline: those it states are returned."""
+    stated = Stated()
     root, doc = root_of(tree)
     ext = extension(doc)
     orgs = organisations(doc)
@@ -265,7 +280,7 @@ def fill(notice: Notice, tree: dict) -> Notice:
     project = v.get(doc, "cac:ProcurementProject")
     notice.reference = v.text(v.get(project, "cbc:ID")) or notice.reference
     title, description, cpv, nuts, place = _project_fields(project)
-    notice.title = title or notice.title
+    stated.title = title
     notice.description = description or notice.description
     nature = v.text(v.get(project, "cbc:ProcurementTypeCode"))
     notice.contract_type = _NATURE.get(nature or "", notice.contract_type)  # type: ignore[arg-type]
@@ -322,7 +337,7 @@ def fill(notice: Notice, tree: dict) -> Notice:
         ]
     )
     if deadlines:
-        notice.deadline = max(deadlines)
+        stated.state_deadline(max(deadlines))
     value = v.amount(estimated) or v.amount(v.get(ext, "efbc:FrameworkMaximumAmount"))
     if not value:
         lot_values = [lot.value for lot in lots if lot.value]
@@ -337,7 +352,7 @@ def fill(notice: Notice, tree: dict) -> Notice:
             for award in awards:
                 award.intended = True
         notice.awards = awards
-    return notice
+    return stated
 
 
 def _dedupe_signals(signals: list[SocialSignal]) -> list[SocialSignal]:

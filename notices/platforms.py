@@ -19,6 +19,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from notices import values as v
+from notices.checks import RecordError
 from notices.dates import parse_instant
 from notices.model import Buyer, Lot, Notice
 
@@ -92,7 +93,7 @@ def atexo_ids(item: dict[str, Any]) -> tuple[str | None, str | None]:
 def notice_from_atexo_item(platform: str, item: dict[str, Any]) -> Notice:
     cid, org = atexo_ids(item)
     if not cid:
-        raise ValueError("feed item without a consultation id (no id= in its link, no guid)")
+        raise RecordError("feed item without a consultation id (no id= in its link, no guid)")
     n = Notice(source=platform, source_id=cid, kind="contract_notice")
     n.url = item.get("link")
     n.title = _cat(item, "Titre") or item.get("title")
@@ -164,7 +165,7 @@ def notice_from_site_item(source: str, fields: dict[str, str | None], buyer: str
     """An item of a configured site: the fields its selectors extracted (title, link, deadline, ...)."""
     link = fields.get("link")
     if not link or not fields.get("title"):
-        raise ValueError(f"item without {'a link' if not link else 'a title'}")
+        raise RecordError(f"item without {'a link' if not link else 'a title'}")
     n = Notice(source=source, source_id=(fields.get("reference") or link)[:300], kind="contract_notice")
     n.url, n.title, n.reference = link, fields["title"], fields.get("reference")
     n.description = fields.get("description")
@@ -183,7 +184,7 @@ def notice_from_feed_entry(source: str, entry: dict[str, Any], buyer: str | None
     """A plain RSS/Atom entry: title, link, summary, dates; the deadline from the text when it states one."""
     link = entry.get("link") or entry.get("guid") or entry.get("id")
     if not link:
-        raise ValueError("feed entry without a link or an id")
+        raise RecordError("feed entry without a link or an id")
     n = Notice(source=source, source_id=(entry.get("guid") or entry.get("id") or link)[:300], kind="contract_notice")
     n.url, n.title = link, entry.get("title")
     n.description = clean(re.sub(r"<[^>]+>", " ", entry.get("description") or entry.get("summary") or "")) or None

@@ -15,11 +15,12 @@ from typing import Any
 
 from notices import eforms
 from notices import values as v
-from notices.checks import SOURCE_LINKS
+from notices.checks import SOURCE_LINKS, RecordError
 from notices.dates import deadline as parse_deadline
 from notices.dates import parse_date
 from notices.model import Award, Notice, SocialSignal
 from notices.nuts import departements_from_nuts, place_from_nuts
+from notices.stated import Stated
 
 SOURCE = "ted"
 LANGS = ("fra", "eng")
@@ -126,16 +127,20 @@ def notice_links(api: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def parse_search_notice(api: dict[str, Any], *, xml_tree: dict | None = None, raw: str | None = None) -> Notice:
-    """One search result (and, when fetched, its eForms XML tree) -> Notice. ValueError if unusable."""
+    """One search result (and, when fetched, its eForms XML tree) -> Notice. RecordError if unusable.
+
+    The title and the deadline are set once, at the end: the XML's (procedure name; latest lot deadline, when
+    the XML states one) before the search fields' (title-proc, else notice-title; the latest lot deadline).
+    """
     if not isinstance(api, dict):
-        raise ValueError(f"search result is a {type(api).__name__}, not an object")
+        raise RecordError(f"search result is a {type(api).__name__}, not an object")
     pubno = publication_number(api.get("publication-number") or api.get("ND"))
     if not pubno:
-        raise ValueError("search result has no publication-number")
+        raise RecordError("search result has no publication-number")
     n = Notice(source=SOURCE, source_id=pubno)
     page, _ = notice_links(api)
     n.url = page or DETAIL_URL.format(id=pubno)
-    n.title = i18n(api.get("title-proc")) or i18n(api.get("notice-title"))
+    search = Stated(title=i18n(api.get("title-proc")) or i18n(api.get("notice-title")))
     n.description = i18n(api.get("description-proc"))
     buyers = i18n_list(api.get("buyer-name"))
     n.buyer.name = buyers[0] if buyers else None
@@ -169,7 +174,7 @@ def parse_search_notice(api: dict[str, Any], *, xml_tree: dict | None = None, ra
     deadlines = [parse_deadline(d) for d in strings(api.get("deadline-receipt-tender-date-lot"))]
     deadlines += [parse_deadline(d) for d in strings(api.get("deadline-receipt-request-date-lot"))]
     deadlines = [d for d in deadlines if d]
-    n.deadline = max(deadlines) if deadlines else None
+    search.deadline = max(deadlines) if deadlines else None
 
     value = v.amount(scalar(api.get("estimated-value-proc")))
     currency = scalar(api.get("estimated-value-cur-proc"))
@@ -188,9 +193,12 @@ def parse_search_notice(api: dict[str, Any], *, xml_tree: dict | None = None, ra
     aligned = len(winner_ids) == len(winners)
     n.awards = [Award(winner=w, siret=v.siret(winner_ids[i]) if aligned else None) for i, w in enumerate(winners)]
 
+    xml = Stated()
     if xml_tree is not None:  # the full notice: its signals and results replace the search API's extract
         n.social, n.awards = [], []
-        eforms.fill(n, xml_tree)
+        xml = eforms.read(n, xml_tree)
+    n.title = xml.title or search.title
+    n.deadline = xml.deadline if xml.deadline_stated else search.deadline
     n.raw = raw if raw is not None else json.dumps({"search": api}, ensure_ascii=False)
     return n
 

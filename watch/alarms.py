@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Any
 
 import sqlite_utils
 
-from alerts.render import MAIL_POLICY
-from alerts.run import envelope_sender, transport_from
 from archive.db import now_iso, open_db
+from mail import message as mail_message
+from mail.transport import send_message, transport_from
 from settings import Config
 from watch.health import all_health, disk_note
 
@@ -116,7 +115,7 @@ def _notify(db: sqlite_utils.Database, config: Config) -> int:
 def _send(transport: Any, config: Config, operators: list[str], incident: dict[str, Any], *, recovered: bool) -> bool:
     msg = alarm_message(config, operators, incident, recovered=recovered)
     try:
-        transport.send(msg["Message-ID"], envelope_sender(config), operators, msg.as_bytes(policy=MAIL_POLICY))
+        send_message(transport, msg, operators)
     except Exception as exc:  # kept due; the next check retries
         logger.error(
             "alarm mail for %s/%s not sent (retried at the next check): %s", incident["source"], incident["kind"], exc
@@ -134,13 +133,7 @@ def _send(transport: Any, config: Config, operators: list[str], incident: dict[s
 
 def alarm_message(config: Config, operators: list[str], incident: dict[str, Any], *, recovered: bool) -> EmailMessage:
     what = KINDS[incident["kind"]]
-    msg = EmailMessage()
-    msg["From"] = config["alerts.sender"]
-    msg["To"] = ", ".join(operators)
     state = "RECOVERED" if recovered else "ALARM"
-    msg["Subject"] = f"[ESS watch] {state}: {incident['source']} {what}"
-    msg["Date"] = formatdate(datetime.now(UTC).timestamp())
-    msg["Message-ID"] = make_msgid("alarm", domain="ess-tender-watch.local")
     lines = [
         f"Source: {incident['source']}",
         f"Problem: {what}",
@@ -151,5 +144,10 @@ def alarm_message(config: Config, operators: list[str], incident: dict[str, Any]
     lines += ["", f"Detail: {incident['detail']}", "", "On the server: .venv/bin/python run_watch.py status"]
     if not recovered:
         lines.append("The log (logging.file) has each job's line; `run_watch.py stats` shows the quarantine.")
-    msg.set_content("\n".join(lines) + "\n")
-    return msg
+    return mail_message.build(
+        kind="alarm",
+        sender=config["alerts.sender"],
+        to=operators,
+        subject=f"[ESS watch] {state}: {incident['source']} {what}",
+        text="\n".join(lines) + "\n",
+    )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import FIXTURES, all_boamp_records, record
+from conftest import FIXTURES, SmtpSink, all_boamp_records, record
 
 from archive.db import open_db
 from archive.procedures import rebuild
@@ -21,9 +21,11 @@ from classify.engine import Classifier
 from classify.taxonomy import THEME_CODES as THEMES
 from newsletter.content import Compiler, Filter, last_complete_week, parse_week, read_intro
 from newsletter.render import render
+from newsletter.run import mail_to_editors
 from notices.boamp import parse_record
 from notices.eforms_xml import tree_from_xml
 from notices.ted import parse_search_notice
+from settings import config as watch_config
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 LABELS = {
@@ -161,3 +163,23 @@ def test_weeks() -> None:
     assert last_complete_week(datetime(2026, 11, 30).date()) == "2026-W48"
     with pytest.raises(ValueError, match="ISO week"):
         parse_week("2026-49")
+
+
+def test_the_draft_is_mailed_to_the_editors_with_its_docx(tmp_path: Path, smtp: SmtpSink) -> None:
+    archive(tmp_path).db.close()
+    (tmp_path / "c.yaml").write_text(
+        "newsletter:\n  editors: [redaction@example.org]\n  out_dir: out\n  intro_dir: intro\n", encoding="utf-8"
+    )
+    env = {"WATCH_DB": str(tmp_path / "n.db"), "WATCH_SMTP_URL": smtp.url}
+    config = watch_config.load(tmp_path / "c.yaml", env=env)
+    assert mail_to_editors(config, "2026-W37") == 1
+    [(sender, rcpt, msg)] = smtp.messages
+    assert (sender, rcpt) == ("veille@example.org", ["redaction@example.org"])
+    assert msg["Subject"].startswith("Brouillon : ") and "\n" not in msg["Subject"]
+    assert msg["Message-ID"].endswith("@ess-tender-watch.local>") and "newsletter" in msg["Message-ID"]
+    assert msg["List-Unsubscribe"] is None  # the editors' draft is no list mail
+    html = msg.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
+    assert html.rstrip("\n") == (tmp_path / "out" / "newsletter-2026-W37.html").read_text(encoding="utf-8").rstrip("\n")
+    [docx_part] = list(msg.iter_attachments())
+    assert docx_part.get_filename() == "newsletter-2026-W37.docx"
+    assert docx_part.get_content() == (tmp_path / "out" / "newsletter-2026-W37.docx").read_bytes()

@@ -1,5 +1,8 @@
 """Mail transports: SMTP (smtp:// with STARTTLS when offered, smtps:// for TLS) and .eml files.
 
+`transport_for(url, directory)` gives the SMTP transport for an smtp(s):// URL and .eml files in `directory`
+when the URL is empty; `transport_from(config)` reads both from alerts.smtp_url and alerts.outbox_dir.
+
 The SMTP URL looks like `smtp://user@host:port`; the password is read only from WATCH_SMTP_PASSWORD.
 Errors say whether trying again later can help (a refused connection, a 4xx reply) or not (a 5xx reply,
 refused recipients), so the outbox keeps or gives up a digest accordingly.
@@ -12,14 +15,27 @@ import os
 import re
 import smtplib
 import ssl
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote, urlparse
 
+from mail.message import envelope_recipients, envelope_sender, to_bytes
+from settings import Config, WatchError
 
-class TransportError(Exception):
+
+class TransportError(WatchError):
+    """A message not sent; `temporary` says whether trying again later can help."""
+
     def __init__(self, message: str, *, temporary: bool):
         super().__init__(message)
         self.temporary = temporary
+
+
+class Transport(Protocol):
+    def send(self, message_id: str, sender: str, recipients: list[str], eml: bytes) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class FileTransport:
@@ -46,7 +62,9 @@ class SmtpTransport:
     def __init__(self, url: str, password: str | None = None, timeout: float = 30.0):
         parsed = urlparse(url)
         if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
-            raise ValueError(f"SMTP URL must look like smtp://user@host:port or smtps://..., got {url!r}")
+            raise TransportError(
+                f"SMTP URL must look like smtp://user@host:port or smtps://..., got {url!r}", temporary=False
+            )
         self.tls = parsed.scheme == "smtps"
         self.host = parsed.hostname
         self.port = parsed.port or (465 if self.tls else 25)
@@ -98,3 +116,23 @@ class SmtpTransport:
 
     def __str__(self) -> str:
         return f"smtp{'s' if self.tls else ''}://{self.host}:{self.port}"
+
+
+def transport_for(url: str, directory: Path) -> SmtpTransport | FileTransport:
+    """SMTP for an smtp:// or smtps:// URL; .eml files in `directory` when the URL is empty."""
+    url = url.strip()
+    return SmtpTransport(url) if url else FileTransport(directory)
+
+
+def transport_from(config: Config) -> SmtpTransport | FileTransport:
+    return transport_for(config["alerts.smtp_url"], config.resolve_path("alerts.outbox_dir"))
+
+
+def send_message(transport: Transport, msg: EmailMessage, recipients: list[str] | None = None) -> None:
+    """Send a built message: the envelope is its From address and its To addresses (or `recipients`)."""
+    transport.send(
+        str(msg["Message-ID"]),
+        envelope_sender(msg),
+        recipients if recipients is not None else envelope_recipients(msg),
+        to_bytes(msg),
+    )

@@ -1,0 +1,49 @@
+"""French dates and amounts, and the French names of reserved contracts, for digests and the newsletter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+RESERVED_KINDS = {
+    "ea_esat": "entreprises adaptées / ESAT",
+    "siae": "structures d'insertion (SIAE)",
+    "ess": "entreprises de l'ESS",
+    "unspecified": "marché réservé",
+}
+
+
+def date_fr(value: str | None, *, with_time: bool = True) -> str:
+    """ "2026-12-14T12:00:00+01:00" -> "lundi 14 décembre 2026 à 12 h" (Paris time)."""
+    if not value:
+        return ""
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    dt = (dt if dt.tzinfo else dt.replace(tzinfo=PARIS)).astimezone(PARIS)
+    day = "1er" if dt.day == 1 else str(dt.day)
+    text = f"{JOURS[dt.weekday()]} {day} {MOIS[dt.month - 1]} {dt.year}"
+    if with_time:
+        text += f" à {dt.hour} h" + (f" {dt.minute:02d}" if dt.minute else "")
+    return text
+
+
+def money_fr(value: float | None, currency: str | None = "EUR") -> str:
+    if value is None:
+        return ""
+    whole = f"{value:,.0f}".replace(",", "\u202f")
+    return f"{whole}\u00a0€" if (currency or "EUR") == "EUR" else f"{whole}\u00a0{currency}"
