@@ -131,14 +131,14 @@ def _settle(notice: Notice, record: dict, flat: Stated, form: Stated) -> None:
         OBJET.TITRE_MARCHE, eForms ProcurementProject name), else the flat `objet`, else gestion's
         RESUME_OBJET, else the first lot that has a title.
     deadline: the form's date when the form states one (eForms: the latest lot deadline; FNSimple, MAPA,
-        v230, v110: offers, else applications; v110: a corrigendum's "lire" date before the original one);
-        a form that states a date decides it, even one that cannot be read. Else gestion's
+        v230, v110: offers, else applications; v110: a corrigendum's "lire" date before the original one)
+        when it can be read (one that cannot leaves a warning and the notice deadline_unknown). Else gestion's
         DATE_LIMITE_REPONSE (its offset stated, naive = Paris time). Last, when neither gave a date, and only
         for a call for tenders or a prior information notice, the flat `datelimitereponse` (its offset is
         wrong, hence last).
     """
     notice.title = form.title or flat.title or next((lot.title for lot in notice.lots if lot.title), None)
-    deadline = form.deadline if form.deadline_stated else flat.deadline
+    deadline = form.deadline if form.deadline is not None else flat.deadline
     if deadline is None and notice.kind in ("contract_notice", "prior_information"):
         deadline = _deadline(notice, v.text(record.get("datelimitereponse")), "datelimitereponse")
     notice.deadline = deadline

@@ -10,7 +10,7 @@ import pytest
 from conftest import record
 
 from notices.boamp import parse_record
-from notices.checks import RecordError
+from notices.checks import RecordError, check
 from notices.dates import PARIS
 from notices.platforms import notice_from_atexo_item, notice_from_feed_entry, notice_from_site_item
 from notices.ted import parse_search_notice
@@ -62,12 +62,20 @@ def test_the_deadline_comes_from_the_form_then_gestion_then_the_flat_field() -> 
     assert parse_record(flat_only).deadline.date().isoformat() == "2026-03-09"
 
 
-def test_a_form_that_states_an_unreadable_date_decides_the_deadline() -> None:
-    """Today's rule, kept: gestion's date does not replace it; only the flat field is read, as the last resort."""
-    notice = parse_record(
-        fnsimple(DATE_LIMITE_REPONSE="2026-03-02T10:00:00", dateReceptionOffres="pas une date", datelimitereponse=None)
+def test_a_form_date_that_cannot_be_read_gives_way_to_gestions_readable_one() -> None:
+    notice = check(
+        parse_record(
+            fnsimple(
+                DATE_LIMITE_REPONSE="2026-03-02T10:00:00", dateReceptionOffres="pas une date", datelimitereponse=None
+            )
+        )
     )
-    assert notice.deadline is None
+    assert notice.deadline == paris(2026, 3, 2, 10) and not notice.deadline_unknown
+    # nothing readable anywhere: the deadline is unknown, never read as open
+    alone = check(
+        parse_record(fnsimple(DATE_LIMITE_REPONSE=None, dateReceptionOffres="pas une date", datelimitereponse=None))
+    )
+    assert alone.deadline is None and alone.deadline_unknown
 
 
 @pytest.mark.parametrize(
