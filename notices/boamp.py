@@ -138,6 +138,9 @@ def _settle(notice: Notice, record: dict, flat: Stated, form: Stated) -> None:
         wrong, hence last).
     """
     notice.title = form.title or flat.title or next((lot.title for lot in notice.lots if lot.title), None)
+    if form.deadline_stated and form.deadline is None:
+        notice.warnings.append("the form's deadline is not a real date: unknown unless another field gives one")
+        notice.deadline_unknown = True
     deadline = form.deadline if form.deadline is not None else flat.deadline
     if deadline is None and notice.kind in ("contract_notice", "prior_information"):
         deadline = _deadline(notice, v.text(record.get("datelimitereponse")), "datelimitereponse")
