@@ -8,6 +8,7 @@ title with "<script>" or a CR/LF cannot inject markup or a header.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
@@ -19,6 +20,8 @@ from alerts.tokens import Signer
 from classify.cpv import label as cpv_label
 from formatting import RESERVED_KINDS, date_fr, display_text, environment, money_fr, safe_url
 from mail import message as mail_message
+
+logger = logging.getLogger(__name__)
 
 CHANGES = {
     "new": "Nouveau",
@@ -74,7 +77,7 @@ class DigestRenderer:
         signer: Signer,
         theme_labels: dict[str, str],
         max_items: int,
-        msgid_domain: str = "ess-tender-watch.local",
+        msgid_domain: str | None = None,
     ):
         self.env = environment()
         self.html = self.env.get_template("digest.html.j2")
@@ -85,7 +88,14 @@ class DigestRenderer:
         self.signer = signer
         self.labels = theme_labels
         self.max_items = max_items
-        self.msgid_domain = msgid_domain
+        self.msgid_domain = msgid_domain or mail_message.sender_domain(sender)
+        # RFC 8058: one-click unsubscription is a POST to an https URI; over http the header is left out
+        self.one_click = self.public_url.startswith("https://")
+        if not self.one_click:
+            logger.warning(
+                "alerts.public_url %s is not https: digests carry List-Unsubscribe without the one-click header",
+                self.public_url,
+            )
 
     def subject(self, matches: list[Match]) -> str:
         n = len(matches)
@@ -150,7 +160,7 @@ class DigestRenderer:
             text=self.text.render(**ctx),
             html=self.html.render(**ctx),
             unsubscribe=[f"{self.public_url}/u/{token}", mailto],
-            one_click=True,
+            one_click=self.one_click,
             list_id=f"Veille ESS <alerts.{self.msgid_domain}>",
             domain=self.msgid_domain,
         )

@@ -30,7 +30,9 @@ RESERVED_KINDS = {
 
 
 def date_fr(value: str | None, *, with_time: bool = True) -> str:
-    """ "2026-12-14T12:00:00+01:00" -> "lundi 14 décembre 2026 à 12 h" (Paris time)."""
+    """ "2026-12-14T12:00:00+01:00" -> "lundi 14 décembre 2026 à 12 h" (Paris time).
+
+    The time's spaces are non-breaking ("à 23 h 59" never breaks across lines on a phone)."""
     if not value:
         return ""
     dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -38,7 +40,7 @@ def date_fr(value: str | None, *, with_time: bool = True) -> str:
     day = "1er" if dt.day == 1 else str(dt.day)
     text = f"{JOURS[dt.weekday()]} {day} {MOIS[dt.month - 1]} {dt.year}"
     if with_time:
-        text += f" à {dt.hour} h" + (f" {dt.minute:02d}" if dt.minute else "")
+        text += f" à\u00a0{dt.hour}\u00a0h" + (f"\u00a0{dt.minute:02d}" if dt.minute else "")
     return text
 
 

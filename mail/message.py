@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy as email_policy
 from email.message import EmailMessage
-from email.utils import formatdate, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from zoneinfo import ZoneInfo
 
 # Messages are written out with long header lines allowed (RFC 5322: 998), so List-Unsubscribe stays
 # plain <URI>s instead of being folded into encoded words that mail clients would not read; the bodies,
 # encoded when set, keep their short quoted-printable lines.
 MAIL_POLICY = email_policy.SMTP.clone(max_line_length=998)
-MSGID_DOMAIN = "ess-tender-watch.local"
+MSGID_DOMAIN = "ess-tender-watch.local"  # when the sender has no domain
+PARIS = ZoneInfo("Europe/Paris")  # the readers' time: Date says +0100 / +0200, not -0000
 SUBJECT_LIMIT = 150
 _LINE_BREAKS = re.compile(r"[\r\n\t\x00-\x1f\x7f\u0085\u2028\u2029]+")
 
@@ -52,17 +54,18 @@ def build(
     unsubscribe: Sequence[str] = (),
     one_click: bool = False,
     list_id: str | None = None,
-    domain: str = MSGID_DOMAIN,
+    domain: str | None = None,
     date: datetime | None = None,
 ) -> EmailMessage:
-    """A message ready to send. `kind` names the Message-ID ("digest", "alarm", "newsletter"); `unsubscribe`
-    the List-Unsubscribe URIs (https: and mailto:), with `one_click` for List-Unsubscribe-Post."""
+    """A message ready to send. `kind` names the Message-ID ("digest", "alarm", "newsletter"), on the
+    sender's domain unless `domain` is given; `unsubscribe` the List-Unsubscribe URIs (https: and mailto:),
+    with `one_click` for List-Unsubscribe-Post. `date`: when it is sent (default now), in Paris time."""
     msg = EmailMessage()
     msg["From"] = header_safe(sender)
     msg["To"] = ", ".join(header_safe(address) for address in to)
     msg["Subject"] = header_safe(subject, SUBJECT_LIMIT)
-    msg["Date"] = formatdate((date or datetime.now(UTC)).timestamp(), localtime=False)
-    msg["Message-ID"] = make_msgid(header_safe(kind), domain=header_safe(domain))
+    msg["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(PARIS))
+    msg["Message-ID"] = make_msgid(header_safe(kind), domain=header_safe(domain or sender_domain(sender)))
     if unsubscribe:
         msg["List-Unsubscribe"] = ", ".join(f"<{header_safe(uri)}>" for uri in unsubscribe)
         if one_click:
@@ -80,6 +83,12 @@ def build(
             filename=header_safe(attachment.filename),
         )
     return msg
+
+
+def sender_domain(sender: str) -> str:
+    """The domain of the From address ("Veille <veille@example.org>" -> "example.org"), for Message-ID."""
+    _, at, domain = parseaddr(header_safe(sender))[1].rpartition("@")
+    return domain if at and re.fullmatch(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}", domain) else MSGID_DOMAIN
 
 
 def to_bytes(msg: EmailMessage) -> bytes:

@@ -115,10 +115,22 @@ def test_digest_content_and_headers(world: World, smtp: SmtpSink) -> None:
     text = msg.get_body(preferencelist=("plain",)).get_content()
     html = msg.get_body(preferencelist=("html",)).get_content()
     assert "Prestations traiteurs pour l'URSSAF Normandie" in text
-    assert "vendredi 27 février 2026 à 12 h" in text and "75\u202f000\u00a0€" in text
+    assert "vendredi 27 février 2026 à\u00a012\u00a0h" in text and "75\u202f000\u00a0€" in text
     assert "« traiteurs »" in text or "« Prestations traiteurs »" in text  # why it matched
     assert "Prestations traiteurs pour l&#39;URSSAF Normandie" in html and 'style="' in html
     assert "<style" not in html  # CSS inlined
+
+
+def test_an_http_public_url_leaves_the_one_click_header_out(world: World, smtp: SmtpSink) -> None:
+    """RFC 8058 one-click is an https POST: over http the digest keeps List-Unsubscribe without it."""
+    world.config = watch_config.load(world.config.path, env={**world.env, "WATCH_PUBLIC_URL": "http://veille.test"})
+    world.add(record("26-7308"))
+    world.subscribe()
+    world.alerts()
+    ((_, _, msg),) = smtp.messages
+    assert "<http://veille.test/u/" in msg["List-Unsubscribe"] and msg["List-Unsubscribe-Post"] is None
+    assert msg["Message-ID"].endswith("@example.org>")  # on the sender's domain
+    assert msg["Date"].endswith(("+0100", "+0200"))  # Paris time
 
 
 def test_hostile_title_is_escaped_and_kept_out_of_headers(world: World, smtp: SmtpSink) -> None:
@@ -178,7 +190,7 @@ def test_updated_tender_is_sent_again_once_marked_as_such(world: World, smtp: Sm
     world.alerts()
     assert len(smtp.messages) == 2
     text = smtp.messages[1][2].get_body(preferencelist=("plain",)).get_content()
-    assert "[Nouvelle date limite]" in text and "vendredi 13 mars 2026 à 12 h" in text
+    assert "[Nouvelle date limite]" in text and "vendredi 13 mars 2026 à\u00a012\u00a0h" in text
 
 
 def test_profile_filters(world: World, smtp: SmtpSink) -> None:

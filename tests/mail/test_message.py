@@ -46,8 +46,8 @@ def test_headers_of_a_plain_message() -> None:
     assert out["From"] == SENDER
     assert out["To"] == "ops@example.org, b@example.org"
     assert out["Subject"] == "[ESS watch] ALARM: boamp failing"
-    assert out["Date"] == "Tue, 01 Dec 2026 08:00:00 -0000"
-    assert out["Message-ID"].startswith("<") and out["Message-ID"].endswith("@ess-tender-watch.local>")
+    assert out["Date"] == "Tue, 01 Dec 2026 09:00:00 +0100"  # Paris time, as the readers see it
+    assert out["Message-ID"].startswith("<") and out["Message-ID"].endswith("@example.org>")  # the sender's domain
     assert "alarm" in out["Message-ID"]
     assert out.get_content_type() == "text/plain"
     assert content(out) == "Source: boamp\n"
@@ -163,3 +163,16 @@ def test_transport_errors_say_whether_to_retry(smtp: SmtpSink) -> None:
     with pytest.raises(TransportError) as down:
         send_message(transport, msg)
     assert down.value.temporary
+
+
+def test_a_summer_date_is_paris_summer_time_and_a_sender_without_domain_gets_the_default() -> None:
+    msg = build(
+        kind="digest",
+        sender="veille",
+        to=["a@example.org"],
+        subject="s",
+        text="t",
+        date=datetime(2026, 7, 1, 6, 30, tzinfo=UTC),
+    )
+    assert parsed(msg)["Date"] == "Wed, 01 Jul 2026 08:30:00 +0200"
+    assert parsed(msg)["Message-ID"].endswith("@ess-tender-watch.local>")

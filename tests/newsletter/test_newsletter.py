@@ -176,7 +176,7 @@ def test_the_draft_is_mailed_to_the_editors_with_its_docx(tmp_path: Path, smtp: 
     [(sender, rcpt, msg)] = smtp.messages
     assert (sender, rcpt) == ("veille@example.org", ["redaction@example.org"])
     assert msg["Subject"].startswith("Brouillon : ") and "\n" not in msg["Subject"]
-    assert msg["Message-ID"].endswith("@ess-tender-watch.local>") and "newsletter" in msg["Message-ID"]
+    assert msg["Message-ID"].endswith("@example.org>") and "newsletter" in msg["Message-ID"]
     assert msg["List-Unsubscribe"] is None  # the editors' draft is no list mail
     html = msg.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
     assert html.rstrip("\n") == (tmp_path / "out" / "newsletter-2026-W37.html").read_text(encoding="utf-8").rstrip("\n")
