@@ -170,14 +170,11 @@ def serve(config: Config, runner: Runner | None = None) -> int:
 
 def _close_stale_runs(config: Config) -> None:
     from archive.db import open_db
-    from archive.store import Archive
+    from archive.runs import close_stale_runs
 
-    db = open_db(config.resolve_path("archive.path"))
-    try:
-        day_ago = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
-        closed = Archive(db).close_stale_runs(day_ago)
-    finally:
-        db.close()
+    day_ago = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
+    with open_db(config.resolve_path("archive.path")) as db:
+        closed = close_stale_runs(db, day_ago)
     if closed:
         logger.warning("serve: %d run(s) left 'running' for over a day marked interrupted", closed)
 
