@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
+from settings import WatchError
+
 Migration = Callable[[sqlite_utils.Database], None]
 
 
@@ -273,7 +275,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
-class StoreError(Exception):
+class StoreError(WatchError):
     """An archive or private store that cannot be opened or read: the message names the file and the cause."""
 
 

@@ -22,6 +22,7 @@ from archive.tenders import Tender, TenderNotice, tenders_due, tenders_published
 from classify.text import phrase_key, tokens
 from notices.checks import display_text, safe_url
 from notices.dates import PARIS
+from settings import WatchError
 
 ESS_WORDS = [
     "esat",
@@ -103,11 +104,18 @@ class Issue:
     sections: list[Section]
 
 
+class WeekError(WatchError, ValueError):
+    """Not an ISO week (2026-W49)."""
+
+
 def parse_week(text: str) -> tuple[date, date]:
     m = re.match(r"^(\d{4})-W(\d{2})$", text)
     if not m:
-        raise ValueError(f"expected an ISO week like 2026-W49, got {text!r}")
-    start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        raise WeekError(f"expected an ISO week like 2026-W49, got {text!r}")
+    try:
+        start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+    except ValueError as exc:
+        raise WeekError(f"{text}: {exc}") from None
     return start, start + timedelta(days=6)
 
 

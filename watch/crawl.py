@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 from archive import runs
 from archive.db import open_db
-from settings import Config
+from settings import Config, WatchError
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ class CrawlResult:
         return line
 
 
-class NetworkUnreachable(RuntimeError):
-    pass
+class NetworkUnreachable(WatchError, RuntimeError):
+    """A source's host that cannot be reached (said plainly, before a crawl)."""
 
 
 def probe(url: str, timeout: float = 5.0) -> None:

@@ -9,12 +9,13 @@ from pathlib import Path
 import sqlite_utils
 
 from archive.db import open_db
+from settings import WatchError
 
 logger = logging.getLogger("watch.maintenance")
 
 
-class MaintenanceError(RuntimeError):
-    pass
+class MaintenanceError(WatchError, RuntimeError):
+    """A backup or prune that cannot be done: the message says why."""
 
 
 def backup(archive: Path, target: Path) -> dict[str, int]:

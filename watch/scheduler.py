@@ -30,7 +30,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from settings import Config
+from settings import Config, WatchError
 from watch.jobs import JOB_NAMES, cron_trigger, run_job, scheduled_jobs
 
 logger = logging.getLogger("watch.serve")
@@ -38,8 +38,8 @@ logger = logging.getLogger("watch.serve")
 Runner = Callable[[Config, str], Any]
 
 
-class AlreadyRunning(RuntimeError):
-    pass
+class AlreadyRunning(WatchError, RuntimeError):
+    """Another serve holds the archive's lock file."""
 
 
 class ServeLock:
