@@ -22,7 +22,7 @@ from replay.platforms import recorded_platforms
 from replay.server import ReplayServer
 from replay.ted import TedDataset, load_corpus
 from settings import config as watch_config
-from watch.pipeline import run_once
+from watch.jobs import run_once
 from watch.stats import collect
 from watch.stores import open_private_store
 
