@@ -346,4 +346,9 @@ def tenders_due(db: sqlite_utils.Database, after_utc: str, before_utc: str, publ
     return query_tenders(db, where, [after_utc, before_utc, published_by], _BY_PUBLICATION)
 
 
+def publication_days(db: sqlite_utils.Database) -> list[str]:
+    """The days on which the archive holds published notices, in order."""
+    return [r[0] for r in db.execute("select distinct published from notices where published is not null order by 1")]
+
+
 _BY_PUBLICATION = "n.published, n.source, n.source_id"

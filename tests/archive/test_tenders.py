@@ -14,6 +14,7 @@ from archive.tenders import (
     Event,
     SocialFlags,
     Theme,
+    publication_days,
     save_classifications,
     tenders_changed_since,
     tenders_due,
@@ -101,6 +102,7 @@ def test_tenders_changed_since(tmp_path: Path) -> None:
 def test_tenders_of_a_week_and_due(tmp_path: Path) -> None:
     archive = classified(tmp_path)
     days = sorted({r["published"] for r in archive.db["notices"].rows if r["published"]})
+    assert publication_days(archive.db) == days
     week = tenders_published(archive.db, days[0], days[-1])
     assert (
         sum(len(t.notices) for t in week)
