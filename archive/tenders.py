@@ -175,6 +175,25 @@ def save_classifications(db: sqlite_utils.Database, records: list[Classification
             db["notice_themes"].insert_all(themes, pk=("source", "source_id", "theme"), replace=True)
 
 
+def classifications_by_procedure(
+    db: sqlite_utils.Database, procedure_ids: Iterable[str]
+) -> list[tuple[str, Classification]]:
+    """(procedure id as the notice states it, classification) of the classified notices of these procedures."""
+    ids = sorted(set(procedure_ids))
+    if not ids or not db["classifications"].exists():
+        return []
+    found = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ", ".join("?" for _ in chunk)
+        sql = (
+            "select n.procedure_id as notice_procedure_id, c.* from notices n join classifications c"
+            f" on c.source = n.source and c.source_id = n.source_id where n.procedure_id in ({marks})"
+        )
+        found += [(row["notice_procedure_id"], Classification.from_row(row)) for row in db.query(sql, chunk)]
+    return found
+
+
 def notices_to_classify(db: sqlite_utils.Database, *, all_notices: bool = False) -> list[dict[str, Any]]:
     """`notices` rows never classified or changed since (every notice with all_notices)."""
     sql = "select n.* from notices n"

@@ -282,11 +282,7 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
     """
     from watch.maintenance import backup
 
-    try:
-        done = backup(config.resolve_path("archive.path"), args.target.resolve())
-    except sqlite3.Error as exc:
-        print(f"backup: {exc}", file=sys.stderr)
-        return 2
+    done = backup(config.resolve_path("archive.path"), args.target.resolve())
     print(f"{args.target}: {done['notices']:,} notices, {done['bytes'] / 1e6:.1f} MB")
     return 0
 
@@ -304,11 +300,7 @@ def cmd_prune(args: argparse.Namespace, config: Config) -> int:
     from watch.maintenance import prune
 
     days = args.days if args.days is not None else config["maintenance.raw_days"]
-    try:
-        dropped = prune(config.resolve_path("archive.path"), days)
-    except sqlite3.Error as exc:
-        print(f"prune: {exc}", file=sys.stderr)
-        return 2
+    dropped = prune(config.resolve_path("archive.path"), days)
     print(f"{dropped:,} raw payloads dropped")
     return 0
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +21,15 @@ class MaintenanceError(WatchError, RuntimeError):
     """A backup or prune that cannot be done: the message says why."""
 
 
+@contextmanager
+def _said() -> Iterator[None]:
+    """A database error during maintenance (a full disk, a locked file) as a MaintenanceError with its text."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise MaintenanceError(str(exc)) from exc
+
+
 def backup(archive: Path, target: Path) -> dict[str, int]:
     """A consistent copy of the archive, taken online (`VACUUM INTO` reads one snapshot while crawls write),
     then opened and checked. Refuses to overwrite a file."""
@@ -25,9 +37,9 @@ def backup(archive: Path, target: Path) -> dict[str, int]:
         raise MaintenanceError(f"{target} exists: backup never overwrites, choose a new name")
     if not target.parent.is_dir():
         raise MaintenanceError(f"{target.parent} is not a directory")
-    with open_db(archive) as db:
+    with _said(), open_db(archive) as db:
         db.execute("VACUUM INTO ?", [str(target)])
-    with sqlite_utils.Database(target) as copy:
+    with _said(), sqlite_utils.Database(target) as copy:
         check = copy.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise MaintenanceError(f"{target}: the copy fails its check: {check}")
@@ -40,7 +52,7 @@ def backup(archive: Path, target: Path) -> dict[str, int]:
 def prune(archive: Path, days: int, *, now: datetime | None = None) -> int:
     """Drop raw source payloads fetched more than `days` ago; the notices (and the quarantine) are kept."""
     cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
-    with open_db(archive) as db:
+    with _said(), open_db(archive) as db:
         with db.conn:
             dropped = db.execute("delete from raw_records where fetched_at < ?", [cutoff]).rowcount
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
