@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from archive import procedures, runs
@@ -91,7 +92,17 @@ def scheduled_jobs(config: Config) -> list[tuple[str, str]]:
     return [*jobs, ("newsletter", overrides.get("newsletter", config["newsletter.cron"]))]
 
 
-Work = Callable[..., tuple[str, dict[str, int], str | None] | tuple[str, dict[str, int], str | None, list[str]]]
+@dataclass
+class Done:
+    """What a recorded job's work returns: its outcome, counts, error, and what the CLI prints."""
+
+    outcome: str = "ok"
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    output: list[str] = field(default_factory=list)
+
+
+Work = Callable[..., Done]
 
 
 def run_job(config: Config, name: str, *, detach: bool = False, reraise: bool = False, **options: Any) -> JobResult:
@@ -133,22 +144,20 @@ def _crawl(config: Config, source: str, detach: bool, **options: Any) -> JobResu
 
 
 def _recorded(config: Config, name: str, work: Work, options: dict[str, Any], reraise: bool) -> JobResult:
-    output: list[str] = []
+    raised: Exception | None = None
     with open_db(config.resolve_path("archive.path")) as db:
         run_id = runs.start_run(db, name)
-        raised: Exception | None = None
         try:
-            outcome, counts, error, *rest = work(config, **options)
-            output = rest[0] if rest else []
+            done = work(config, **options)
         except Exception as exc:  # a job failure is recorded and logged; the service goes on
             if not reraise:
                 logger.exception("job %s failed", name)
-            outcome, counts, error, raised = "failed", {}, f"{type(exc).__name__}: {exc}"[:2000], exc
-        columns = {k: v for k, v in counts.items() if k in ("classified", "emails_sent")}
-        runs.finish_run(db, run_id, outcome, error=error, **columns)
+            done, raised = Done("failed", error=f"{type(exc).__name__}: {exc}"[:2000]), exc
+        columns = {k: v for k, v in done.counts.items() if k in ("classified", "emails_sent")}
+        runs.finish_run(db, run_id, done.outcome, error=done.error, **columns)
     if raised is not None and reraise:
         raise raised
-    return JobResult(name, outcome, counts, error, output=output)
+    return JobResult(name, done.outcome, done.counts, done.error, output=done.output)
 
 
 def link(config: Config) -> dict[str, int]:
@@ -180,31 +189,31 @@ def classify(config: Config, *, all_notices: bool = False) -> dict[str, int]:
     return counts
 
 
-def _link(config: Config) -> tuple[str, dict[str, int], str | None]:
-    return "ok", {"procedures": sum(link(config).values())}, None
+def _link(config: Config) -> Done:
+    return Done(counts={"procedures": sum(link(config).values())})
 
 
-def _classify(config: Config, *, all_notices: bool = False) -> tuple[str, dict[str, int], str | None]:
+def _classify(config: Config, *, all_notices: bool = False) -> Done:
     """Procedures first (alerts read tenders), then themes, flags and event."""
     procedures = link(config)
     counts = classify(config, all_notices=all_notices)
-    return "ok", {"procedures": sum(procedures.values()), "classified": counts["classified"]}, None
+    return Done(counts={"procedures": sum(procedures.values()), "classified": counts["classified"]})
 
 
-def _alerts(config: Config, *, as_of: datetime | None = None) -> tuple[str, dict[str, int], str | None]:
+def _alerts(config: Config, *, as_of: datetime | None = None) -> Done:
     from alerts.run import run_alerts
 
     counts = run_alerts(config, now=as_of)
     out = {"digests": counts["digests"], "emails_sent": counts["sent"], "pending": counts["pending"]}
     if counts["failed"]:
-        return "partial", out, f"{counts['failed']} digest(s) not delivered, kept in the outbox"
-    return "ok", out, None
+        return Done("partial", out, f"{counts['failed']} digest(s) not delivered, kept in the outbox")
+    return Done(counts=out)
 
 
-def _alarms(config: Config, *, now: datetime | None = None) -> tuple[str, dict[str, int], str | None]:
+def _alarms(config: Config, *, now: datetime | None = None) -> Done:
     from watch.alarms import check_alarms
 
-    return "ok", check_alarms(config, now), None
+    return Done(counts=check_alarms(config, now))
 
 
 def _newsletter(
@@ -212,16 +221,16 @@ def _newsletter(
     *,
     week: str | None = None,
     formats: tuple[str, ...] | None = None,
-    out: Any = None,
+    out: Path | None = None,
     mail: bool = True,
-) -> tuple[str, dict[str, int], str | None, list[str]]:
+) -> Done:
     """Compile the week (default: the last complete one) and, with `mail`, send the draft to the editors."""
     from newsletter.render import FORMATS
     from newsletter.run import compile_newsletter, mail_to_editors
 
     paths = compile_newsletter(config, week, formats or FORMATS, out)
     sent = mail_to_editors(config, week) if mail else 0
-    return "ok", {"emails_sent": sent}, None, [str(p) for p in paths]
+    return Done(counts={"emails_sent": sent}, output=[str(p) for p in paths])
 
 
 _WORK: dict[str, Work] = {
