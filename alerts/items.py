@@ -7,15 +7,14 @@ award): a subscriber gets a tender again only then.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import sqlite_utils
 
+from archive.tenders import Tender, tenders_changed_since
 from classify.text import tokens
 
 _KIND_ORDER = {"prior_information": 0, "contract_notice": 1, "other": 2, "award": 3}
@@ -69,80 +68,64 @@ class Item:
 
 def load_items(db: sqlite_utils.Database, *, since: str | None) -> list[Item]:
     """Items of every procedure with a notice archived or changed after `since` (all when None)."""
-    params: list[Any] = []
-    where = ""
-    if since:
-        where = """where p.id in (select pn.procedure_id from procedure_notices pn join notices n
-                   on n.source = pn.source and n.source_id = pn.source_id where n.updated_at > ?)"""
-        params.append(since)
-    sql = f"""select p.id as procedure_id, p.state, p.deadline, p.deadline_utc, pn.position,
-              n.source, n.source_id, n.kind, n.status, n.title, n.description, n.buyer_name, n.place, n.url,
-              n.value, n.currency, n.departements, n.published, n.updated_at,
-              c.themes, c.social, c.event_name
-              from procedures p join procedure_notices pn on pn.procedure_id = p.id
-              join notices n on n.source = pn.source and n.source_id = pn.source_id
-              left join classifications c on c.source = n.source and c.source_id = n.source_id
-              {where} order by p.id, pn.position"""
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in db.query(sql, params):
-        groups[row["procedure_id"]].append(row)
     items = []
-    for procedure_id, rows in groups.items():
+    for tender in tenders_changed_since(db, since):
         try:
-            items.append(_item(rows))
+            items.append(_item(tender))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:  # one unreadable tender never stops alerts
-            logger.warning("alerts: tender %s left out: %s: %s", procedure_id, type(exc).__name__, exc)
+            logger.warning("alerts: tender %s left out: %s: %s", tender.key, type(exc).__name__, exc)
     return items
 
 
-def _item(rows: list[dict[str, Any]]) -> Item:
-    head = next((r for r in rows if r["kind"] == "contract_notice"), None) or next(
-        (r for r in rows if r["kind"] == "prior_information"), rows[0]
+def _item(tender: Tender) -> Item:
+    rows = tender.notices
+    head = next((r for r in rows if r.kind == "contract_notice"), None) or next(
+        (r for r in rows if r.kind == "prior_information"), rows[0]
     )
-    last = max(rows, key=lambda r: (r["published"] or "", _KIND_ORDER.get(r["kind"], 2), r["position"]))
+    last = max(rows, key=lambda r: (r.published or "", _KIND_ORDER.get(r.kind, 2), r.position))
     themes: dict[str, dict[str, Any]] = {}
     reserved, insertion, criterion, reserved_kinds = False, False, False, []
     for r in rows:
-        for t in json.loads(r["themes"] or "[]"):
-            if t["code"] not in themes or t["score"] > themes[t["code"]]["score"]:
-                themes[t["code"]] = {"score": t["score"], "evidence": t["evidence"]}
-        social = json.loads(r["social"] or "{}")
-        reserved |= bool(social.get("reserved_contract", {}).get("value"))
-        insertion |= bool(social.get("insertion_clause", {}).get("value"))
-        criterion |= bool(social.get("social_criterion", {}).get("value"))
-        for k in social.get("reserved_contract", {}).get("kinds", []):
+        for t in r.themes:
+            if t.code not in themes or t.score > themes[t.code]["score"]:
+                themes[t.code] = {"score": t.score, "evidence": t.evidence}
+        social = r.social
+        reserved |= social.reserved_contract
+        insertion |= social.insertion_clause
+        criterion |= social.social_criterion
+        for k in social.reserved_kinds:
             if k not in reserved_kinds:
                 reserved_kinds.append(k)
-    departements = sorted({d for r in rows for d in json.loads(r["departements"] or "[]")})
-    value = next((r["value"] for r in (head, *rows) if r["value"]), None)
-    title = head["title"] or last["title"] or ""
-    description = head["description"]
+    departements = sorted({d for r in rows for d in r.departements})
+    valued = next((r for r in (head, *rows) if r.value), None)
+    title = head.title or last.title or ""
+    description = head.description
     return Item(
-        procedure_id=rows[0]["procedure_id"],
-        state=rows[0]["state"],
+        procedure_id=tender.key,
+        state=tender.state or "",
         title=title,
-        buyer=head["buyer_name"] or last["buyer_name"],
-        place=head["place"] or last["place"],
+        buyer=head.buyer_name or last.buyer_name,
+        place=head.place or last.place,
         departements=departements,
-        deadline=rows[0]["deadline"],
-        deadline_utc=rows[0]["deadline_utc"],
-        value=value,
-        currency=next((r["currency"] for r in (head, *rows) if r["value"]), None),
-        url=last["url"] or head["url"],
-        sources=sorted({r["source"] for r in rows}),
-        kinds={r["kind"] for r in rows},
-        first_published=min((r["published"] for r in rows if r["published"]), default=None),
-        last_published=max((r["published"] for r in rows if r["published"]), default=None),
-        updated_at=max(r["updated_at"] or "" for r in rows),
+        deadline=tender.deadline,
+        deadline_utc=tender.deadline_utc,
+        value=valued.value if valued else None,
+        currency=valued.currency if valued else None,
+        url=last.url or head.url,
+        sources=sorted({r.source for r in rows}),
+        kinds={r.kind for r in rows},
+        first_published=min((r.published for r in rows if r.published), default=None),
+        last_published=max((r.published for r in rows if r.published), default=None),
+        updated_at=max(r.updated_at or "" for r in rows),
         themes=themes,
         reserved_contract=reserved,
         reserved_kinds=reserved_kinds,
         insertion_clause=insertion,
         social_criterion=criterion,
-        event=next((r["event_name"] for r in rows if r["event_name"]), None),
+        event=next((r.event_name for r in rows if r.event_name), None),
         description=description,
         notices=len(rows),
-        last_notice=f"{last['source']}:{last['source_id']}",
-        last_status=last["status"],
+        last_notice=last.key,
+        last_status=last.status,
         words=tokens(f"{title}\n{description or ''}").keys,
     )

@@ -18,6 +18,7 @@ import sqlite_utils
 from alerts import geo
 from archive.db import now_iso
 from classify.taxonomy import THEME_CODES
+from settings import WatchError
 
 KINDS = ("EI", "AI", "ACI", "ETTI", "GEIQ", "EA", "ESAT", "association", "cooperative", "other")
 NOTICE_KINDS = ("upcoming", "open", "awards")
@@ -41,8 +42,10 @@ CSV_FIELDS = [
 ]
 
 
-class SubscriberError(ValueError):
-    pass
+class SubscriberError(WatchError, ValueError):
+    """A subscriber profile or CSV row that is not valid: the message names the field."""
+
+    label = "subscribers"
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Opening the SQLite archive and migrating its schema.
 
 The archive is one SQLite file (WAL mode, so analysts can read while a crawl writes). Its schema is built
-by an ordered list of migrations applied through sqlite-utils and recorded in `_migrations`, so an
-archive made by an older version is brought up to date on open and never rebuilt.
+by an ordered list of migrations applied by sqlite-utils' migration runner (`sqlite_utils.migrations`) and
+recorded in `_sqlite_migrations`, so an archive made by an older version is brought up to date on open and
+never rebuilt. Archives migrated by the earlier home-made runner (recorded in `_migrations`) are adopted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from settings import WatchError
 
 # The private store's tables (archive.private): never in the analysts' archive.
 PRIVATE_TABLES = ("subscribers", "sent_items", "outbox", "feedback", "unsubscribes")
@@ -259,22 +263,41 @@ MIGRATIONS: list[tuple[str, Migration]] = [
 ]
 
 
+ARCHIVE_MIGRATIONS = Migrations("archive")
+for _name, _migration in MIGRATIONS:
+    ARCHIVE_MIGRATIONS(name=_name)(_migration)
+
+LEGACY_RECORD = "_migrations"  # where the home-made runner recorded them, until sqlite_utils.migrations
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply pending migrations in order; returns the names applied."""
-    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db["_migrations"].rows}
-    applied = []
-    for name, migration in MIGRATIONS:
-        if name in done:
-            continue
-        with db.conn:
-            migration(db)
-            db["_migrations"].insert({"name": name, "applied_at": now_iso()})
-        applied.append(name)
-    return applied
+    """Apply pending migrations in order (sqlite_utils.migrations, each in a transaction with its record in
+    `_sqlite_migrations`); returns the names applied."""
+    _adopt_legacy_record(db)
+    pending = [m.name for m in ARCHIVE_MIGRATIONS.pending(db)]
+    if pending:
+        ARCHIVE_MIGRATIONS.apply(db)
+    return pending
 
 
-class StoreError(Exception):
+def _adopt_legacy_record(db: sqlite_utils.Database) -> None:
+    """An archive migrated by the earlier runner lists its migrations in `_migrations`: they are recorded as
+    applied (with their dates) in sqlite-utils' table, once, so that none runs a second time."""
+    if not db[LEGACY_RECORD].exists():
+        return
+    ARCHIVE_MIGRATIONS.ensure_migrations_table(db)
+    with db.atomic():
+        known = {m.name for m in ARCHIVE_MIGRATIONS.applied(db)}
+        rows = [
+            {"migration_set": ARCHIVE_MIGRATIONS.name, "name": row["name"], "applied_at": row["applied_at"]}
+            for row in db.query(f"select name, applied_at from {LEGACY_RECORD} order by rowid")
+            if row["name"] not in known
+        ]
+        db[ARCHIVE_MIGRATIONS.migrations_table].insert_all(rows)
+        db[LEGACY_RECORD].drop()
+
+
+class StoreError(WatchError):
     """An archive or private store that cannot be opened or read: the message names the file and the cause."""
 
 

@@ -1,4 +1,4 @@
-"""Writing to the archive: notices (upsert, change detection), quarantine, watermarks, runs.
+"""Writing to the archive: notices (upsert, change detection), quarantine, watermarks (runs: archive.runs).
 
 A notice is keyed by (source, source_id), so a re-run or an overlapping window never duplicates it. A
 content hash of the normalized notice tells new / updated / unchanged apart: an unchanged notice is not
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive import runs
 from archive.db import now_iso
 from notices.model import Notice
 
@@ -222,61 +221,15 @@ class Archive:
                 return mark
         return None
 
-    # -- runs ------------------------------------------------------------------------------------
+    # -- runs (archive.runs; kept here for the spiders' pipeline) ---------------------------------
     def start_run(self, job: str) -> int:
-        """Record a job starting in this process; runs whose process is gone are closed first."""
-        self.close_dead_runs()
-        with self.db.conn:
-            row = {"job": job, "started": now_iso(), "outcome": "running", "pid": os.getpid(), "host": _HOST}
-            table = self.db["runs"].insert(row)
-        return int(table.last_pk)
-
-    def close_dead_runs(self) -> int:
-        """Runs still 'running' whose process (on this host) no longer exists: killed before it could record
-        an outcome. Closed as interrupted at the next start of any job, not a day later."""
-        rows = self.db.execute(
-            "select id, pid from runs where outcome = 'running' and pid is not null and host = ?", [_HOST]
-        ).fetchall()
-        dead = [run_id for run_id, pid in rows if not _alive(pid)]
-        if dead:
-            with self.db.conn:
-                for run_id in dead:
-                    self.db.execute(
-                        "update runs set outcome = 'interrupted', finished = ?, "
-                        "error = 'the process ended without recording an outcome' where id = ?",
-                        [now_iso(), run_id],
-                    )
-        return len(dead)
+        return runs.start_run(self.db, job)
 
     def finish_run(self, run_id: int, outcome: str, **counts: Any) -> None:
-        with self.db.conn:
-            self.db["runs"].update(run_id, {"finished": now_iso(), "outcome": outcome, **counts})
+        runs.finish_run(self.db, run_id, outcome, **counts)
 
     def close_stale_runs(self, started_before: str) -> int:
-        """Runs still 'running' long after they began: their process died (SIGKILL, power cut) before it
-        could record an outcome. Marked interrupted, so the history does not show them running forever."""
-        with self.db.conn:
-            return self.db.execute(
-                "update runs set outcome = 'interrupted', finished = ?, "
-                "error = 'the process ended without recording an outcome' "
-                "where outcome = 'running' and started < ?",
-                [now_iso(), started_before],
-            ).rowcount
-
-
-_HOST = socket.gethostname()
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
+        return runs.close_stale_runs(self.db, started_before)
 
 
 def today_paris() -> date:

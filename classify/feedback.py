@@ -8,11 +8,12 @@ narrow with a context rule or an `unless` word in the taxonomy.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import sqlite_utils
+
+from archive.tenders import Theme, classifications_by_procedure
 
 
 @dataclass
@@ -28,38 +29,26 @@ class PhraseFeedback:
         return self.rejected / self.sent if self.sent else 0.0
 
 
-def _deciding(themes_json: str | None) -> dict[str, str]:
+def _deciding(themes: list[Theme]) -> dict[str, str]:
     """For each assigned theme, the evidence that weighed most."""
     out = {}
-    for theme in json.loads(themes_json or "[]"):
-        evidence = theme.get("evidence") or []
-        if not evidence:
+    for theme in themes:
+        if not theme.evidence:
             continue
-        top = evidence[0]
+        top = theme.evidence[0]
         if top.get("phrase"):
-            out[theme["code"]] = top["phrase"]
+            out[theme.code] = top["phrase"]
         elif top.get("field") == "cpv":
-            out[theme["code"]] = f"cpv {top.get('rule') or top.get('code')}"
+            out[theme.code] = f"cpv {top.get('rule') or top.get('code')}"
         else:
-            out[theme["code"]] = f"descripteur {top.get('code')}"
+            out[theme.code] = f"descripteur {top.get('code')}"
     return out
 
 
 def _procedure_evidence(db: sqlite_utils.Database, procedure_ids: set[str]) -> dict[str, set[tuple[str, str]]]:
     found: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    if not procedure_ids or not db["classifications"].exists():
-        return found
-    ids = sorted(procedure_ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ", ".join("?" for _ in chunk)
-        sql = (
-            "select n.procedure_id, c.themes from notices n join classifications c"
-            " on c.source = n.source and c.source_id = n.source_id"
-            f" where n.procedure_id in ({marks})"
-        )
-        for procedure_id, themes in db.execute(sql, chunk).fetchall():
-            found[procedure_id].update(_deciding(themes).items())
+    for procedure_id, classification in classifications_by_procedure(db, procedure_ids):
+        found[procedure_id].update(_deciding(classification.themes).items())
     return found
 
 

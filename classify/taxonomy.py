@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from classify.text import phrase_key
+from settings import WatchError
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "taxonomy.yaml"
 
@@ -37,8 +38,10 @@ THEME_CODES = (
 _CPV = re.compile(r"^\d{2,8}$")
 
 
-class TaxonomyError(ValueError):
-    pass
+class TaxonomyError(WatchError, ValueError):
+    """A taxonomy (or its weights) that cannot be read or does not hold together: the message says where."""
+
+    label = "taxonomy error"
 
 
 def _by_first(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:

@@ -9,19 +9,19 @@ stable keys, so the same archive and week always give the same newsletter.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import sqlite_utils
 
+from archive.tenders import Tender, TenderNotice, tenders_due, tenders_published
 from classify.text import phrase_key, tokens
 from formatting import RESERVED_KINDS, date_fr, display_text, money_fr, safe_url
 from notices.dates import PARIS
+from settings import WatchError
 
 ESS_WORDS = [
     "esat",
@@ -103,11 +103,18 @@ class Issue:
     sections: list[Section]
 
 
+class WeekError(WatchError, ValueError):
+    """Not an ISO week (2026-W49)."""
+
+
 def parse_week(text: str) -> tuple[date, date]:
     m = re.match(r"^(\d{4})-W(\d{2})$", text)
     if not m:
-        raise ValueError(f"expected an ISO week like 2026-W49, got {text!r}")
-    start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        raise WeekError(f"expected an ISO week like 2026-W49, got {text!r}")
+    try:
+        start = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+    except ValueError as exc:
+        raise WeekError(f"{text}: {exc}") from None
     return start, start + timedelta(days=6)
 
 
@@ -121,16 +128,11 @@ def is_ess(name: str) -> bool:
     return any(tuple(words[i : i + len(k)]) == k for k in _ESS_KEYS for i in range(len(words) - len(k) + 1))
 
 
-def _rows(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[dict[str, Any]]:
-    sql = f"""select n.*, c.themes as c_themes, c.social as c_social, c.event_name,
-              coalesce(pn.procedure_id, n.source || ':' || n.source_id) as procedure_key, p.state as p_state
-              from notices n
-              left join classifications c on c.source = n.source and c.source_id = n.source_id
-              left join procedure_notices pn on pn.source = n.source and pn.source_id = n.source_id
-              left join procedures p on p.id = pn.procedure_id
-              where {where}
-              order by n.published, n.source, n.source_id"""
-    return list(db.query(sql, params))
+Listed = tuple[str, TenderNotice]  # a notice, with the key of its tender (one entry per tender)
+
+
+def _listed(tenders: list[Tender]) -> list[Listed]:
+    return [(t.key, n) for t in tenders for n in t.notices]
 
 
 class Compiler:
@@ -139,70 +141,61 @@ class Compiler:
         self.filter = flt
         self.labels = labels
 
-    def _relevant(self, row: dict[str, Any]) -> bool:
-        themes = [t["code"] for t in json.loads(row["c_themes"] or "[]")]
-        social = json.loads(row["c_social"] or "{}")
-        if self.filter.departements and not set(json.loads(row["departements"] or "[]")) & set(
-            self.filter.departements
-        ):
+    def _relevant(self, notice: TenderNotice) -> bool:
+        if self.filter.departements and not set(notice.departements) & set(self.filter.departements):
             return False
-        if any(t in self.filter.themes for t in themes):
+        if any(code in self.filter.themes for code in notice.classification_codes):
             return True
-        if self.filter.event and row["event_name"]:
+        if self.filter.event and notice.event_name:
             return True
-        return self.filter.social_flags and any(
-            social.get(f, {}).get("value") for f in ("reserved_contract", "insertion_clause")
-        )
+        return self.filter.social_flags and notice.social.reserved_or_insertion
 
-    def _entry(self, row: dict[str, Any]) -> Entry:
-        themes = [t for t in json.loads(row["c_themes"] or "[]") if t["code"] in self.filter.themes]
-        social = json.loads(row["c_social"] or "{}")
+    def _entry(self, key: str, notice: TenderNotice) -> Entry:
+        themes = [t for t in notice.themes if t.code in self.filter.themes]
+        social = notice.social
         flags = []
-        if social.get("reserved_contract", {}).get("value"):
-            kinds = [RESERVED_KINDS.get(k, k) for k in social["reserved_contract"].get("kinds", [])]
+        if social.reserved_contract:
+            kinds = [RESERVED_KINDS.get(k, k) for k in social.reserved_kinds]
             flags.append("Marché réservé" + (f" ({', '.join(kinds)})" if kinds and kinds != ["marché réservé"] else ""))
-        if social.get("insertion_clause", {}).get("value"):
+        if social.insertion_clause:
             flags.append("Clause d'insertion")
-        if social.get("social_criterion", {}).get("value"):
+        if social.social_criterion:
             flags.append("Critère social")
-        winners = []
-        for a in json.loads(row["awards"] or "[]"):
-            if a.get("winner"):
-                winners.append(
-                    Winner(a["winner"], money_fr(a.get("amount"), a.get("currency")) or None, is_ess(a["winner"]))
-                )
-        place = row["place"] or ", ".join(json.loads(row["departements"] or "[]")) or None
+        winners = [
+            Winner(a.winner, money_fr(a.amount, a.currency) or None, is_ess(a.winner))
+            for a in notice.awards
+            if a.winner
+        ]
+        place = notice.place or ", ".join(notice.departements) or None
         return Entry(
-            key=row["procedure_key"],
-            title=display_text(row["title"], 300) or "",
-            buyer=display_text(row["buyer_name"], 200),
+            key=key,
+            title=display_text(notice.title, 300) or "",
+            buyer=display_text(notice.buyer_name, 200),
             place=display_text(place, 120),
-            deadline=date_fr(row["deadline"]) if row["deadline"] else None,
-            value=money_fr(row["value"], row["currency"]) if row["value"] else None,
-            url=safe_url(row["url"]),
-            themes=[self.labels.get(t["code"], t["code"]) for t in themes],
-            main_theme=self.labels.get(themes[0]["code"]) if themes else None,
+            deadline=date_fr(notice.deadline) if notice.deadline else None,
+            value=money_fr(notice.value, notice.currency) if notice.value else None,
+            url=safe_url(notice.url),
+            themes=[self.labels.get(t.code, t.code) for t in themes],
+            main_theme=self.labels.get(themes[0].code) if themes else None,
             flags=flags,
-            event=row["event_name"],
-            status=row["status"],
+            event=notice.event_name,
+            status=notice.status,
             winners=sorted(winners, key=lambda w: (not w.ess, w.name)),
-            sort=(row["deadline_utc"] or "9999", row["title"] or "", row["procedure_key"]),
+            sort=(notice.deadline_utc or "9999", notice.title or "", key),
         )
 
-    def _once(self, rows: list[dict[str, Any]]) -> list[Entry]:
+    def _once(self, listed: list[Listed]) -> list[Entry]:
         """One entry per tender (a BOAMP notice and its TED twin are one), the latest notice winning."""
-        by_key: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            if self._relevant(row):
-                by_key[row["procedure_key"]] = row
+        by_key: dict[str, TenderNotice] = {}
+        for key, notice in listed:
+            if self._relevant(notice):
+                by_key[key] = notice
         entries = []
-        for r in by_key.values():
+        for key, notice in by_key.items():
             try:
-                entries.append(self._entry(r))
+                entries.append(self._entry(key, notice))
             except (ValueError, TypeError, KeyError) as exc:  # one bad notice never stops the newsletter
-                logger.warning(
-                    "newsletter: notice %s left out: %s: %s", r.get("procedure_key"), type(exc).__name__, exc
-                )
+                logger.warning("newsletter: notice %s left out: %s: %s", key, type(exc).__name__, exc)
         return sorted(entries, key=lambda e: e.sort)
 
     def _by_theme(self, entries: list[Entry]) -> list[tuple[str | None, list[Entry]]]:
@@ -214,22 +207,15 @@ class Compiler:
 
     def compile(self, week: str, intro: list[str]) -> Issue:
         start, end = parse_week(week)
-        window = [start.isoformat(), end.isoformat()]
-        week_rows = _rows(self.db, "n.published between ? and ?", window)
-        new = self._once([r for r in week_rows if r["kind"] == "contract_notice" and r["status"] == "initial"])
-        upcoming = self._once([r for r in week_rows if r["kind"] == "prior_information" and r["status"] == "initial"])
-        results = self._once([r for r in week_rows if r["kind"] == "award"])
+        listed = _listed(tenders_published(self.db, start.isoformat(), end.isoformat()))
+        new = self._once([(k, n) for k, n in listed if n.kind == "contract_notice" and n.status == "initial"])
+        upcoming = self._once([(k, n) for k, n in listed if n.kind == "prior_information" and n.status == "initial"])
+        results = self._once([(k, n) for k, n in listed if n.kind == "award"])
         results.sort(key=lambda e: (not any(w.ess for w in e.winners), e.sort))
-        changes = self._once([r for r in week_rows if r["status"] in ("corrigendum", "cancellation")])
+        changes = self._once([(k, n) for k, n in listed if n.status in ("corrigendum", "cancellation")])
         next_start = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=PARIS)
         next_end = next_start + timedelta(days=7)
-        due_rows = _rows(
-            self.db,
-            "n.kind in ('contract_notice', 'prior_information') and n.deadline_utc >= ? and n.deadline_utc < ? "
-            "and n.published <= ? and coalesce(p.state, '') != 'cancelled'",
-            [_utc(next_start), _utc(next_end), end.isoformat()],
-        )
-        due = self._once(due_rows)
+        due = self._once(_listed(tenders_due(self.db, _utc(next_start), _utc(next_end), end.isoformat())))
         sections = [
             Section(
                 "new",
@@ -265,20 +251,19 @@ class Compiler:
             title=f"Marchés publics et ESS — semaine {week[-2:]} de {week[:4]}",
             period=f"du {date_fr(start.isoformat(), with_time=False)} au {date_fr(end.isoformat(), with_time=False)}",
             intro=intro,
-            figures=self._figures(week_rows),
+            figures=self._figures([n for _, n in listed]),
             sections=sections,
         )
 
-    def _figures(self, rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
-        total = len(rows)
+    def _figures(self, notices: list[TenderNotice]) -> list[tuple[str, str]]:
+        total = len(notices)
         per_theme: dict[str, int] = {}
         social = 0
-        for r in rows:
-            for t in json.loads(r["c_themes"] or "[]"):
-                if t["code"] in self.filter.themes:
-                    per_theme[t["code"]] = per_theme.get(t["code"], 0) + 1
-            s = json.loads(r["c_social"] or "{}")
-            social += bool(s.get("reserved_contract", {}).get("value") or s.get("insertion_clause", {}).get("value"))
+        for n in notices:
+            for code in n.classification_codes:
+                if code in self.filter.themes:
+                    per_theme[code] = per_theme.get(code, 0) + 1
+            social += n.social.reserved_or_insertion
         figures = [("Avis publiés cette semaine", f"{total}")]
         for code in self.filter.themes:
             if per_theme.get(code):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from archive.db import open_db
+from archive.tenders import publication_days
 from classify.taxonomy import THEME_CODES
 from classify.taxonomy import load as load_taxonomy
 from mail import message as mail_message
@@ -31,12 +32,9 @@ def filter_from(config: Config) -> Filter:
 def build_issue(config: Config, week: str) -> Issue:
     parse_week(week)
     taxonomy = load_taxonomy(config.optional_path("classify.taxonomy"))
-    db = open_db(config.resolve_path("archive.path"))
-    try:
+    with open_db(config.resolve_path("archive.path")) as db:
         compiler = Compiler(db, filter_from(config), {t.code: t.label for t in taxonomy.themes})
         return compiler.compile(week, read_intro(config.resolve_path("newsletter.intro_dir"), week))
-    finally:
-        db.close()
 
 
 def compile_newsletter(
@@ -66,11 +64,8 @@ def compile_newsletter(
 
 def recorded_weeks(config: Config) -> list[str]:
     """The ISO weeks in which the archive holds notices (for the demo)."""
-    db = open_db(config.resolve_path("archive.path"))
-    try:
-        days = [r[0] for r in db.execute("select distinct published from notices where published is not null")]
-    finally:
-        db.close()
+    with open_db(config.resolve_path("archive.path")) as db:
+        days = publication_days(db)
     weeks = set()
     for day in days:
         year, week, _ = date.fromisoformat(day).isocalendar()

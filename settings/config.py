@@ -28,6 +28,8 @@ DEFAULT_NAME = "config.yaml"  # looked for in the working directory when neither
 class ConfigError(WatchError, ValueError):
     """A configuration problem, with the file and the key's path in the message."""
 
+    label = "configuration error"
+
 
 @dataclass(frozen=True)
 class Setting:

@@ -16,7 +16,8 @@ from typing import Any
 
 import sqlite_utils
 
-from archive.db import now_iso, open_db
+from archive import runs
+from archive.db import open_db
 from mail import message as mail_message
 from mail.transport import send_message, transport_from
 from settings import Config
@@ -50,44 +51,35 @@ def current_problems(db: sqlite_utils.Database, config: Config, now: datetime) -
 def check_alarms(config: Config, now: datetime | None = None) -> dict[str, int]:
     """Open and resolve incidents from the current problems; mail what the operators were not told yet."""
     now = now or datetime.now(UTC)
-    db = open_db(config.resolve_path("archive.path"))
-    try:
+    with open_db(config.resolve_path("archive.path")) as db:
         problems = current_problems(db, config, now)
         opened, resolved = _sync_incidents(db, problems)
         sent = _notify(db, config)
-    finally:
-        db.close()
     return {"opened": opened, "resolved": resolved, "mailed": sent}
 
 
 def _sync_incidents(db: sqlite_utils.Database, problems: dict[tuple[str, str], str]) -> tuple[int, int]:
-    open_rows = {(r["source"], r["kind"]): r for r in db.query("select * from incidents where resolved_at is null")}
+    open_rows = {(r["source"], r["kind"]): r for r in runs.open_incidents(db)}
     opened = resolved = 0
-    with db.conn:
-        for (source, kind), detail in problems.items():
-            if (source, kind) in open_rows:
-                continue
-            logger.error("ALARM %s: %s - %s", source, KINDS[kind], detail)
-            db["incidents"].insert({"source": source, "kind": kind, "detail": detail, "opened_at": now_iso()})
-            opened += 1
-        for key, row in open_rows.items():
-            if key in problems:
-                continue
-            logger.warning("RECOVERED %s: %s (since %s)", key[0], KINDS[key[1]], row["opened_at"])
-            db["incidents"].update(row["id"], {"resolved_at": now_iso()})
-            resolved += 1
+    for (source, kind), detail in problems.items():
+        if (source, kind) in open_rows:
+            continue
+        logger.error("ALARM %s: %s - %s", source, KINDS[kind], detail)
+        runs.open_incident(db, source, kind, detail)
+        opened += 1
+    for key, row in open_rows.items():
+        if key in problems:
+            continue
+        logger.warning("RECOVERED %s: %s (since %s)", key[0], KINDS[key[1]], row["opened_at"])
+        runs.resolve_incident(db, row["id"])
+        resolved += 1
     return opened, resolved
 
 
 def _notify(db: sqlite_utils.Database, config: Config) -> int:
     operators = config["alarms.operators"]
-    due_alarms = list(db.query("select * from incidents where notified_at is null order by id"))
-    due_recoveries = list(
-        db.query(
-            "select * from incidents where resolved_at is not null and notified_at is not null "
-            "and recovery_notified_at is null order by id"
-        )
-    )
+    due_alarms = runs.alarms_to_notify(db)
+    due_recoveries = runs.recoveries_to_notify(db)
     if not operators or not (due_alarms or due_recoveries):
         return 0
     transport = transport_from(config)
@@ -95,17 +87,14 @@ def _notify(db: sqlite_utils.Database, config: Config) -> int:
     try:
         for row in due_alarms:
             if row["resolved_at"]:  # over before anyone was told: nothing to say
-                with db.conn:
-                    db["incidents"].update(row["id"], {"notified_at": now_iso(), "recovery_notified_at": now_iso()})
+                runs.mark_incident(db, row["id"], "notified_at", "recovery_notified_at")
                 continue
             if _send(transport, config, operators, row, recovered=False):
-                with db.conn:
-                    db["incidents"].update(row["id"], {"notified_at": now_iso()})
+                runs.mark_incident(db, row["id"], "notified_at")
                 sent += 1
         for row in due_recoveries:
             if _send(transport, config, operators, row, recovered=True):
-                with db.conn:
-                    db["incidents"].update(row["id"], {"recovery_notified_at": now_iso()})
+                runs.mark_incident(db, row["id"], "recovery_notified_at")
                 sent += 1
     finally:
         transport.close()

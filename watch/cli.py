@@ -1,21 +1,32 @@
-"""The command line: `run_watch.py COMMAND --help` documents each command."""
+"""The command line: `run_watch.py COMMAND --help` documents each command.
+
+One function per command (`cmd_<name>(args, config) -> exit code`), listed in COMMANDS with the function that
+adds its arguments; a command's docstring is its help (first line) and description (the rest). Commands that
+do a job (crawl, link, classify, alerts, newsletter, the alarms) go through watch.jobs.run_job, as serve and
+once do, so that every run is recorded the same way. Any WatchError ends in one line on stderr and exit 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import errno
+import inspect
 import json
 import logging
 import os
 import sqlite3
 import sys
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from settings import Config, WatchError
 from settings import config as watch_config
 from watch import logs
-from watch.jobs import check_schedule
+from watch.crawl import CrawlResult
+from watch.jobs import JobResult, check_schedule, run_job, run_once
 
 logger = logging.getLogger("watch")
 
@@ -27,46 +38,77 @@ def _day(value: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="configuration file (default: config.yaml, or $WATCH_CONFIG)",
-    )
-    parser = argparse.ArgumentParser(
-        prog="run_watch.py",
-        description="ESS tender watch: harvest public tenders (BOAMP, ...), archive them in SQLite, report.",
-        parents=[common],
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _days(value: str) -> int:
+    """`prune --days`: at least one day, so that no value drops every raw payload by mistake."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"{days} days: give at least 1 (0 or less would drop every raw payload)")
+    return days
 
-    p = sub.add_parser(
-        "crawl",
-        parents=[common],
-        help="run the spiders (one scrapy subprocess each)",
-        description="Crawl sources into the archive. Without dates, each source continues from "
-        "its watermark (the last day read whole).",
-    )
+
+# -- commands: each one's docstring is its help (first paragraph) and description (the rest) -------------
+def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
+    """run the spiders (one scrapy subprocess each)
+
+    Crawl sources into the archive. Without dates, each source continues from its watermark (the last day
+    read whole).
+    """
+    from watch.crawl import SOURCES, enabled_sources
+
+    unknown = [s for s in args.sources if s not in SOURCES]
+    if unknown:
+        print(f"crawl: unknown source(s) {', '.join(unknown)} (known: {', '.join(SOURCES)})", file=sys.stderr)
+        return 2
+    if args.from_date and args.until_date and args.from_date > args.until_date:
+        print("crawl: --from is after --until", file=sys.stderr)
+        return 2
+    jobs = [
+        run_job(config, s, from_date=args.from_date, until_date=args.until_date)
+        for s in (args.sources or enabled_sources(config))
+    ]
+    return _crawl_exit_code([j.crawl for j in jobs if j.crawl is not None])
+
+
+def _crawl_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("sources", nargs="*", metavar="SOURCE", help="sources to crawl (default: every enabled one)")
     p.add_argument("--from", dest="from_date", type=_day, help="first publication day, inclusive (YYYY-MM-DD)")
     p.add_argument("--until", dest="until_date", type=_day, help="last publication day, inclusive (YYYY-MM-DD)")
 
-    sub.add_parser(
-        "once",
-        parents=[common],
-        help="the whole watch once: crawl, then every later stage",
-        description="Crawl every enabled source from its watermark, then run the later stages.",
-    )
-    p = sub.add_parser(
-        "classify",
-        parents=[common],
-        help="themes, social flags and event relevance, with evidence",
-        description="Classify what is new or changed in the archive (--all: everything, e.g. after the taxonomy "
-        "changed), or, with --jsonl, notices from a JSON-lines file: one object per line with id, title and "
-        "optionally description, buyer, cpv (list), descriptors (BOAMP labels), descriptor_codes.",
-    )
+
+def cmd_once(args: argparse.Namespace, config: Config) -> int:
+    """the whole watch once: crawl, then every later stage
+
+    Crawl every enabled source from its watermark, then run the later stages.
+    """
+    crawls, jobs = run_once(config)
+    return _crawl_exit_code(crawls) or (0 if all(j.ok for j in jobs) else 1)
+
+
+def cmd_classify(args: argparse.Namespace, config: Config) -> int:
+    """themes, social flags and event relevance, with evidence
+
+    Classify what is new or changed in the archive (--all: everything, e.g. after the taxonomy changed;
+    procedures are linked first), or, with --jsonl, notices from a JSON-lines file: one object per line with
+    id, title and optionally description, buyer, cpv (list), descriptors (BOAMP labels), descriptor_codes.
+    """
+    if args.feedback_report:
+        from archive.stores import open_archive, open_private_store
+        from classify.feedback import feedback_report, format_report
+
+        with open_archive(config) as db, open_private_store(config, db) as private:
+            print(format_report(feedback_report(db, private)))
+        return 0
+    if args.jsonl:
+        from watch.classify_jsonl import classify_jsonl
+
+        return classify_jsonl(config, args.jsonl, args.out)
+    return _job_exit_code(run_job(config, "classify", reraise=True, all_notices=args.all))
+
+
+def _classify_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--all", action="store_true", help="re-classify every archived notice")
     p.add_argument("--jsonl", type=Path, metavar="IN", help="classify this JSON-lines file instead of the archive")
     p.add_argument("--out", type=Path, metavar="OUT", help="with --jsonl: write here (default: standard output)")
@@ -75,21 +117,39 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="which phrases most often produced an alert marked « pas pour nous » (and why)",
     )
-    p = sub.add_parser(
-        "alerts",
-        parents=[common],
-        help="e-mail each subscriber the new and changed tenders that fit its profile",
-        description="Match new and changed tenders to the subscribers who are due, queue their digests in the "
-        "outbox, and deliver pending digests (SMTP if alerts.smtp_url / WATCH_SMTP_URL is set, else .eml files).",
-    )
+
+
+def cmd_alerts(args: argparse.Namespace, config: Config) -> int:
+    """e-mail each subscriber the new and changed tenders that fit its profile
+
+    Match new and changed tenders to the subscribers who are due, queue their digests in the outbox, and
+    deliver pending digests (SMTP if alerts.smtp_url / WATCH_SMTP_URL is set, else .eml files). Exit 1 when a
+    digest could not be delivered (it stays in the outbox).
+    """
+    now = datetime.combine(args.as_of, time(12), tzinfo=UTC) if args.as_of else None
+    if args.dry_run:  # nothing queued or sent: not a run of the job
+        from alerts.run import run_alerts
+
+        return 1 if run_alerts(config, dry_run=True, now=now).get("failed") else 0
+    return _job_exit_code(run_job(config, "alerts", reraise=True, as_of=now))
+
+
+def _alerts_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="show what would be sent; queue and send nothing")
     p.add_argument("--as-of", type=_day, help="match as if today were this day (replays of recorded data)")
-    p = sub.add_parser(
-        "subscribers",
-        parents=[common],
-        help="manage the ESS structures that receive alerts",
-        description="add, list, show, remove, import (CSV) and export (CSV) subscribers.",
-    )
+
+
+def cmd_subscribers(args: argparse.Namespace, config: Config) -> int:
+    """manage the ESS structures that receive alerts
+
+    add, list, show, remove, import (CSV) and export (CSV) subscribers.
+    """
+    from watch.subscribers_cli import run_subscribers
+
+    return run_subscribers(config, args)
+
+
+def _subscribers_args(p: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     ssub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     a = ssub.add_parser("add", parents=[common], help="add or update a subscriber (by name)")
     a.add_argument("--name", required=True)
@@ -113,137 +173,286 @@ def build_parser() -> argparse.ArgumentParser:
     im = ssub.add_parser("import", parents=[common], help="add or update subscribers from a CSV file")
     im.add_argument("file", type=Path)
     ssub.add_parser("export", parents=[common], help="all subscribers as CSV on standard output")
-    p = sub.add_parser(
-        "newsletter",
-        parents=[common],
-        help="compile the weekly press newsletter (HTML, Markdown, DOCX, text)",
-        description="Compile a week's newsletter: new calls by theme, upcoming tenders, next week's deadlines, "
-        "results, corrections. Default: the last complete week, every format, into newsletter.out_dir. The "
-        "editors' introduction is read from newsletter.intro_dir/<week>.md.",
-    )
+
+
+def cmd_newsletter(args: argparse.Namespace, config: Config) -> int:
+    """compile the weekly press newsletter (HTML, Markdown, DOCX, text)
+
+    Compile a week's newsletter: new calls by theme, upcoming tenders, next week's deadlines, results,
+    corrections. Default: the last complete week, every format, into newsletter.out_dir. The editors'
+    introduction is read from newsletter.intro_dir/<week>.md.
+    """
+    formats = (args.format,) if args.format else None
+    result = run_job(config, "newsletter", reraise=True, week=args.week, formats=formats, out=args.out, mail=args.mail)
+    for path in result.output:
+        print(path)
+    return _job_exit_code(result)
+
+
+def _newsletter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--week", help="ISO week, e.g. 2026-W49 (default: the last complete week)")
     p.add_argument("--format", choices=("html", "md", "docx", "txt"), help="one format (default: all four)")
     p.add_argument("--out", type=Path, help="output file (one format) or directory")
     p.add_argument("--mail", action="store_true", help="also mail the draft to newsletter.editors")
-    sub.add_parser(
-        "link",
-        parents=[common],
-        help="group the archived notices into procedures (one per tender)",
-        description="Rebuild procedures: the notices of one tender across sources, with its current state "
-        "(announced, open, corrected, cancelled, awarded, closed).",
-    )
-    sub.add_parser(
-        "serve",
-        parents=[common],
-        help="the watch as a service: every job on its cron, the alerts endpoint, alarms",
-        description="Long-running scheduler (APScheduler): each source's crawl, classify and alerts on "
-        "schedule.cron (or schedule.jobs.<job>), the newsletter on newsletter.cron, in schedule.timezone, one job "
-        "at a time; the alerts' HTTP endpoint on alerts.listen; alarms checked after each job. One serve per "
-        "archive (lock file). SIGTERM/SIGINT stop it after the running job. Exit 1 if another serve runs.",
-    )
-    p = sub.add_parser(
-        "status",
-        parents=[common],
-        help="each source's health: last success, today against the usual, ok/late/failing",
-        description="Health of each enabled source from the run history. Exit code 0 when every source is ok, "
-        "1 when one is late or failing (for monitoring probes).",
-    )
+
+
+def cmd_link(args: argparse.Namespace, config: Config) -> int:
+    """group the archived notices into procedures (one per tender)
+
+    Rebuild procedures: the notices of one tender across sources, with its current state (announced, open,
+    corrected, cancelled, awarded, closed).
+    """
+    return _job_exit_code(run_job(config, "link", reraise=True))
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    """the watch as a service: every job on its cron, the alerts endpoint, alarms
+
+    Long-running scheduler (APScheduler): each source's crawl, classify and alerts on schedule.cron (or
+    schedule.jobs.<job>), the newsletter on newsletter.cron, in schedule.timezone, one job at a time; the
+    alerts' HTTP endpoint on alerts.listen; alarms checked after each job. One serve per archive (lock file).
+    SIGTERM/SIGINT stop it after the running job. Exit 1 if another serve runs.
+    """
+    from watch.scheduler import serve
+
+    return serve(config)
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    """each source's health: last success, today against the usual, ok/late/failing
+
+    Health of each enabled source from the run history. Exit code 0 when every source is ok, 1 when one is
+    late or failing (for monitoring probes).
+    """
+    from archive.db import open_db
+    from watch.status import collect_status, render_status
+
+    if args.check_alarms:
+        run_job(config, "alarms", reraise=True)
+    with open_db(config.resolve_path("archive.path")) as db:
+        status = collect_status(db, config)
+    print(json.dumps(status, ensure_ascii=False, indent=2) if args.json else render_status(status))
+    return 0 if status["healthy"] else 1
+
+
+def _status_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--check-alarms", action="store_true", help="also open/resolve incidents and mail the operators")
-    sub.add_parser(
-        "check-config",
-        parents=[common],
-        help="validate the configuration and the environment; print the jobs' next runs",
-        description="Load config.yaml with the WATCH_* overrides and validate it: exit 0 and a summary, or exit 2 "
-        "with the bad key's path and the reason.",
-    )
-    p = sub.add_parser(
-        "backup",
-        parents=[common],
-        help="a consistent online copy of the archive (VACUUM INTO), checked",
-        description="Copy the archive to PATH while the watch runs; the copy is a single compacted SQLite file, "
-        "checked after writing. Never overwrites.",
-    )
+
+
+def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
+    """validate the configuration and the environment; print the jobs' next runs
+
+    Load config.yaml with the WATCH_* overrides and validate it: exit 0 and a summary, or exit 2 with the bad
+    key's path and the reason.
+    """
+    from archive.stores import open_archive, open_private_store, signing_key
+    from watch.scheduler import next_runs
+
+    overrides = [var for var in watch_config.ENV_OVERRIDES if var in os.environ]
+    print(f"{config.path}: valid" if Path(config.path).exists() else f"{config.path}: missing, using defaults")
+    archive = config.resolve_path("archive.path")
+    with open_archive(config) as db:  # a file that cannot be opened or is corrupt ends here, in one line
+        quick = db.execute("PRAGMA quick_check").fetchone()[0]
+        notices = db.execute("select count(*) from notices").fetchone()[0]
+        private = open_private_store(config, db)
+    with private:
+        if quick != "ok":
+            print(f"check-config: {archive}: the archive is damaged ({quick})", file=sys.stderr)
+            return 2
+        subscribers = private.execute("select count(*) from subscribers").fetchone()[0]
+    signing_key(config)
+    key = "WATCH_SECRET_KEY" if os.environ.get("WATCH_SECRET_KEY") else config.resolve_path("private.key_file")
+    print(f"archive: {archive} ({notices:,} notices)")
+    print(f"private store: {config.resolve_path('private.path')} ({subscribers} subscriber(s)); signing key: {key}")
+    print(f"environment overrides: {', '.join(overrides) or 'none'}")
+    for name, cron, next_run in next_runs(config):
+        print(f"  job {name:<10} {cron!r:<24} next {next_run:%Y-%m-%d %H:%M %Z}")
+    print(f"alarms to: {', '.join(config['alarms.operators']) or 'nobody (alarms.operators is empty: log only)'}")
+    outbox = config.resolve_path("alerts.outbox_dir")
+    print(f"mail: {'SMTP' if config['alerts.smtp_url'] else f'.eml files in {outbox}'}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, config: Config) -> int:
+    """a consistent online copy of the archive (VACUUM INTO), checked
+
+    Copy the archive to PATH while the watch runs; the copy is a single compacted SQLite file, checked after
+    writing. Never overwrites.
+    """
+    from watch.maintenance import backup
+
+    done = backup(config.resolve_path("archive.path"), args.target.resolve())
+    print(f"{args.target}: {done['notices']:,} notices, {done['bytes'] / 1e6:.1f} MB")
+    return 0
+
+
+def _backup_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", type=Path, metavar="PATH")
-    p = sub.add_parser(
-        "prune",
-        parents=[common],
-        help="drop raw source payloads older than maintenance.raw_days (notices kept)",
-        description="Delete raw_records fetched more than maintenance.raw_days (or --days) ago. Notices, "
-        "classifications and the quarantine are kept.",
-    )
+
+
+def cmd_prune(args: argparse.Namespace, config: Config) -> int:
+    """drop raw source payloads older than maintenance.raw_days (notices kept)
+
+    Delete raw_records fetched more than maintenance.raw_days (or --days) ago. Notices, classifications and
+    the quarantine are kept.
+    """
+    from watch.maintenance import prune
+
+    days = args.days if args.days is not None else config["maintenance.raw_days"]
+    dropped = prune(config.resolve_path("archive.path"), days)
+    print(f"{dropped:,} raw payloads dropped")
+    return 0
+
+
+def _prune_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--days", type=_days, help="override maintenance.raw_days (a whole number, at least 1)")
-    p = sub.add_parser(
-        "inspect",
-        parents=[common],
-        help="print the normalized notices of recorded files as JSON",
-        description="Map recorded source files to normalized notices: BOAMP API responses or record lists, "
-        "TED Search API responses, eForms XML notices.",
-    )
+
+
+def cmd_inspect(args: argparse.Namespace, config: Config) -> int:
+    """print the normalized notices of recorded files as JSON
+
+    Map recorded source files to normalized notices: BOAMP API responses or record lists, TED Search API
+    responses, eForms XML notices.
+    """
+    from classify import from_config
+    from watch.inspect import inspect_file
+
+    classifier = None if args.no_classify else from_config(config)
+    out = [notice for path in args.files for notice in inspect_file(path, raw=args.raw, classifier=classifier)]
+    json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def _inspect_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--raw", action="store_true", help="include each notice's raw source record")
     p.add_argument("--no-classify", action="store_true", help="leave out themes, social flags and event")
-    p = sub.add_parser(
-        "stats",
-        parents=[common],
-        help="counts by source, kind and day; quarantine; watermarks",
-        description="What the archive holds.",
-    )
+
+
+def cmd_stats(args: argparse.Namespace, config: Config) -> int:
+    """counts by source, kind and day; quarantine; watermarks
+
+    What the archive holds.
+    """
+    from archive.db import open_db
+    from watch.stats import collect, render
+
+    with open_db(config.resolve_path("archive.path")) as db:
+        stats = collect(db, args.days)
+    print(json.dumps(stats, ensure_ascii=False, indent=2) if args.json else render(stats))
+    return 0
+
+
+def _stats_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--days", type=int, default=14, help="publication days to list (default 14)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    sub.add_parser(
-        "demo",
-        parents=[common],
-        help="the whole watch offline on recorded notices (make demo)",
-        description="Start a local replay of recorded real notices and run the watch against it.",
-    )
-    p = sub.add_parser(
-        "replay",
-        parents=[common],
-        help="serve the recorded sources locally, to try crawl/once/serve offline",
-        description="Start the replay of the recorded real notices (BOAMP, TED, buyer platforms) on a local port "
-        "and print the WATCH_* variables that point the watch at it; runs until Ctrl-C or SIGTERM.",
-    )
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    """the whole watch offline on recorded notices (make demo)
+
+    Start a local replay of recorded real notices and run the watch against it.
+    """
+    from watch.demo import run_demo
+
+    return run_demo(getattr(args, "config", None))
+
+
+def cmd_replay(args: argparse.Namespace, config: Config) -> int:
+    """serve the recorded sources locally, to try crawl/once/serve offline
+
+    Start the replay of the recorded real notices (BOAMP, TED, buyer platforms) on a local port and print the
+    WATCH_* variables that point the watch at it; runs until Ctrl-C or SIGTERM.
+    """
+    from watch.demo import run_replay
+
+    return run_replay(args.port)
+
+
+def _replay_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8765, help="local port (default 8765)")
+
+
+@dataclass(frozen=True)
+class Command:
+    run: Callable[[argparse.Namespace, Config], int]
+    arguments: Callable[..., None] | None = None  # (parser) or (parser, common) for sub-commands
+
+    @property
+    def help(self) -> str:
+        return inspect.getdoc(self.run).split("\n\n")[0]  # type: ignore[union-attr]
+
+    @property
+    def description(self) -> str:
+        return " ".join(inspect.getdoc(self.run).split("\n\n", 1)[1].split())  # type: ignore[union-attr]
+
+
+COMMANDS: dict[str, Command] = {
+    "crawl": Command(cmd_crawl, _crawl_args),
+    "once": Command(cmd_once),
+    "classify": Command(cmd_classify, _classify_args),
+    "alerts": Command(cmd_alerts, _alerts_args),
+    "subscribers": Command(cmd_subscribers, _subscribers_args),
+    "newsletter": Command(cmd_newsletter, _newsletter_args),
+    "link": Command(cmd_link),
+    "serve": Command(cmd_serve),
+    "status": Command(cmd_status, _status_args),
+    "check-config": Command(cmd_check_config),
+    "backup": Command(cmd_backup, _backup_args),
+    "prune": Command(cmd_prune, _prune_args),
+    "inspect": Command(cmd_inspect, _inspect_args),
+    "stats": Command(cmd_stats, _stats_args),
+    "demo": Command(cmd_demo),
+    "replay": Command(cmd_replay, _replay_args),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="configuration file (default: config.yaml, or $WATCH_CONFIG)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="run_watch.py",
+        description="ESS tender watch: harvest public tenders (BOAMP, ...), archive them in SQLite, report.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        p = sub.add_parser(name, parents=[common], help=command.help, description=command.description)
+        if command.arguments is not None:
+            if len(inspect.signature(command.arguments).parameters) == 2:
+                command.arguments(p, common)
+            else:
+                command.arguments(p)
     return parser
 
 
-def _days(value: str) -> int:
-    """`prune --days`: at least one day, so that no value drops every raw payload by mistake."""
-    try:
-        days = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
-    if days < 1:
-        raise argparse.ArgumentTypeError(f"{days} days: give at least 1 (0 or less would drop every raw payload)")
-    return days
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; bad state (config, archive, private store) ends in one line on stderr and exit 2."""
+    """Run one command; bad state (config, archive, private store...) ends in one line on stderr and exit 2."""
     args = build_parser().parse_args(argv)
-    config_path = getattr(args, "config", None)
+    config: Config | None = None
     try:
-        config = watch_config.load(config_path)
+        config = watch_config.load(getattr(args, "config", None))
         check_schedule(config)
-    except watch_config.ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
-    if not Path(config.path).exists():
-        print(f"no config.yaml at {config.path}: using defaults", file=sys.stderr)
-    from archive.db import StoreError
-
-    try:
+        if not Path(config.path).exists():
+            print(f"no config.yaml at {config.path}: using defaults", file=sys.stderr)
         log_file = config["logging.file"]
         logs.setup(config["logging.level"], config.resolve_path("logging.file") if log_file else None)
-        code = _dispatch(args, config, config_path)
+        code = COMMANDS[args.command].run(args, config)
         sys.stdout.flush()  # inside the try: a reader that went away (`| head`) is caught below
         return code
-    except StoreError as exc:
-        print(f"{args.command}: {exc}", file=sys.stderr)
+    except WatchError as exc:
+        print(f"{exc.label or args.command}: {exc}", file=sys.stderr)
         return 2
     except sqlite3.DatabaseError as exc:  # a file that opened but breaks on reading (corrupt pages)
-        print(f"{args.command}: {config.resolve_path('archive.path')}: database error ({exc})", file=sys.stderr)
+        where = f"{config.resolve_path('archive.path')}: " if config else ""
+        print(f"{args.command}: {where}database error ({exc})", file=sys.stderr)
         return 2
     except OSError as exc:
         if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:  # `status --json | head`: quietly
@@ -255,202 +464,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _dispatch(args: argparse.Namespace, config: watch_config.Config, config_path: Path | None) -> int:
-
-    if args.command == "inspect":
-        from classify import from_config
-        from watch.inspect import InspectError, inspect_file
-
-        classifier = None if args.no_classify else from_config(config)
-        out = []
-        for path in args.files:
-            try:
-                out.extend(inspect_file(path, raw=args.raw, classifier=classifier))
-            except InspectError as exc:
-                print(f"inspect: {exc}", file=sys.stderr)
-                return 2
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
-        print()
-        return 0
-
-    if args.command == "stats":
-        from archive.db import open_db
-        from watch.stats import collect, render
-
-        db = open_db(config.resolve_path("archive.path"))
-        stats = collect(db, args.days)
-        print(json.dumps(stats, ensure_ascii=False, indent=2) if args.json else render(stats))
-        return 0
-
-    if args.command == "crawl":
-        from watch.crawl import SOURCES, enabled_sources, run_crawl
-
-        unknown = [s for s in args.sources if s not in SOURCES]
-        if unknown:
-            print(f"crawl: unknown source(s) {', '.join(unknown)} (known: {', '.join(SOURCES)})", file=sys.stderr)
-            return 2
-        if args.from_date and args.until_date and args.from_date > args.until_date:
-            print("crawl: --from is after --until", file=sys.stderr)
-            return 2
-        results = [
-            run_crawl(config, s, from_date=args.from_date, until_date=args.until_date)
-            for s in (args.sources or enabled_sources(config))
-        ]
-        return _exit_code(results)
-
-    if args.command == "classify":
-        from classify.taxonomy import TaxonomyError
-
-        try:
-            if args.feedback_report:
-                from archive.stores import open_archive, open_private_store
-                from classify.feedback import feedback_report, format_report
-
-                db = open_archive(config)
-                private = open_private_store(config, db)
-                try:
-                    print(format_report(feedback_report(db, private)))
-                finally:
-                    db.close()
-                    private.close()
-                return 0
-            if args.jsonl:
-                from watch.classify_jsonl import classify_jsonl
-
-                return classify_jsonl(config, args.jsonl, args.out)
-            from watch.pipeline import classify
-
-            classify(config, all_notices=args.all)
-            return 0
-        except TaxonomyError as exc:
-            print(f"taxonomy error: {exc}", file=sys.stderr)
-            return 2
-
-    if args.command == "alerts":
-        from datetime import UTC, datetime, time
-
-        from alerts.run import run_alerts
-
-        now = datetime.combine(args.as_of, time(12), tzinfo=UTC) if args.as_of else None
-        counts = run_alerts(config, dry_run=args.dry_run, now=now)
-        return 1 if counts.get("failed") else 0
-
-    if args.command == "subscribers":
-        from watch.subscribers_cli import run_subscribers
-
-        return run_subscribers(config, args)
-
-    if args.command == "newsletter":
-        from newsletter.render import FORMATS
-        from newsletter.run import compile_newsletter, mail_to_editors
-
-        try:
-            paths = compile_newsletter(config, args.week, (args.format,) if args.format else FORMATS, args.out)
-        except ValueError as exc:
-            print(f"newsletter: {exc}", file=sys.stderr)
-            return 2
-        for path in paths:
-            print(path)
-        if args.mail:
-            mail_to_editors(config, args.week)
-        return 0
-
-    if args.command == "link":
-        from watch.pipeline import link
-
-        link(config)
-        return 0
-
-    if args.command == "once":
-        from watch.pipeline import run_once
-
-        crawls, jobs = run_once(config)
-        return _exit_code(crawls) or (0 if all(j.ok for j in jobs) else 1)
-
-    if args.command == "serve":
-        from watch.scheduler import serve
-
-        return serve(config)
-
-    if args.command == "status":
-        from archive.db import open_db
-        from watch.status import collect_status, render_status
-
-        if args.check_alarms:
-            from watch.alarms import check_alarms
-
-            check_alarms(config)
-        db = open_db(config.resolve_path("archive.path"))
-        try:
-            status = collect_status(db, config)
-        finally:
-            db.close()
-        print(json.dumps(status, ensure_ascii=False, indent=2) if args.json else render_status(status))
-        return 0 if status["healthy"] else 1
-
-    if args.command == "check-config":
-        from archive.stores import open_archive, open_private_store, signing_key
-        from watch.scheduler import next_runs
-
-        overrides = [var for var in watch_config.ENV_OVERRIDES if var in os.environ]
-        print(f"{config.path}: valid" if Path(config.path).exists() else f"{config.path}: missing, using defaults")
-        archive = config.resolve_path("archive.path")
-        db = open_archive(config)  # a file that cannot be opened or is corrupt ends here, in one line
-        try:
-            quick = db.execute("PRAGMA quick_check").fetchone()[0]
-            notices = db.execute("select count(*) from notices").fetchone()[0]
-            private = open_private_store(config, db)
-        finally:
-            db.close()
-        if quick != "ok":
-            private.close()
-            print(f"check-config: {archive}: the archive is damaged ({quick})", file=sys.stderr)
-            return 2
-        try:
-            subscribers = private.execute("select count(*) from subscribers").fetchone()[0]
-        finally:
-            private.close()
-        signing_key(config)
-        key = "WATCH_SECRET_KEY" if os.environ.get("WATCH_SECRET_KEY") else config.resolve_path("private.key_file")
-        print(f"archive: {archive} ({notices:,} notices)")
-        print(f"private store: {config.resolve_path('private.path')} ({subscribers} subscriber(s)); signing key: {key}")
-        print(f"environment overrides: {', '.join(overrides) or 'none'}")
-        for name, cron, next_run in next_runs(config):
-            print(f"  job {name:<10} {cron!r:<24} next {next_run:%Y-%m-%d %H:%M %Z}")
-        print(f"alarms to: {', '.join(config['alarms.operators']) or 'nobody (alarms.operators is empty: log only)'}")
-        outbox = config.resolve_path("alerts.outbox_dir")
-        print(f"mail: {'SMTP' if config['alerts.smtp_url'] else f'.eml files in {outbox}'}")
-        return 0
-
-    if args.command in ("backup", "prune"):
-        from watch.maintenance import MaintenanceError, backup, prune
-
-        archive = config.resolve_path("archive.path")
-        try:
-            if args.command == "backup":
-                done = backup(archive, args.target.resolve())
-                print(f"{args.target}: {done['notices']:,} notices, {done['bytes'] / 1e6:.1f} MB")
-            else:
-                days = args.days if args.days is not None else config["maintenance.raw_days"]
-                print(f"{prune(archive, days):,} raw payloads dropped")
-        except (MaintenanceError, sqlite3.Error) as exc:
-            print(f"{args.command}: {exc}", file=sys.stderr)
-            return 2
-        return 0
-
-    if args.command == "replay":
-        from watch.demo import run_replay
-
-        return run_replay(args.port)
-
-    if args.command == "demo":
-        from watch.demo import run_demo
-
-        return run_demo(config_path)
-    return 2
+def _job_exit_code(result: JobResult) -> int:
+    return 0 if result.ok else 1
 
 
-def _exit_code(results: list) -> int:
-    if any(r.exit_code == 2 and r.run is None for r in results):
+def _crawl_exit_code(crawls: list[CrawlResult]) -> int:
+    """2 when a crawl could not start (network unreachable, scrapy failed early), 1 when one was not ok."""
+    if any(c.exit_code == 2 and c.run is None for c in crawls):
         return 2
-    return 0 if all(r.ok for r in results) else 1
+    return 0 if all(c.ok for c in crawls) else 1

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from archive import runs
 from archive.db import open_db
-from archive.store import Archive
-from settings import Config
+from settings import Config, WatchError
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ class CrawlResult:
         return line
 
 
-class NetworkUnreachable(RuntimeError):
-    pass
+class NetworkUnreachable(WatchError, RuntimeError):
+    """A source's host that cannot be reached (said plainly, before a crawl)."""
 
 
 def probe(url: str, timeout: float = 5.0) -> None:
@@ -113,10 +113,12 @@ def run_crawl(
     env["SCRAPY_SETTINGS_MODULE"] = "spiders.settings"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # a bare checkout
     logger.info("%s: crawl starting (%s)", source, " ".join(cmd[3:]))
-    last_id = _last_run_id(db_path, source)
+    with open_db(db_path) as db:
+        last_id = runs.last_run_id(db, runs.crawl_job(source))
     # the settings module is named in the environment, so no scrapy.cfg is needed: this runs installed too
     proc = subprocess.run(cmd, cwd=config.base, env=env, check=False, start_new_session=detach)
-    run = _run_after(db_path, source, last_id)
+    with open_db(db_path) as db:
+        run = runs.run_after(db, runs.crawl_job(source), last_id)
     if run is None:
         error = f"scrapy exited with code {proc.returncode} before recording a run (see the log above)"
         return _failed(db_path, CrawlResult(source, proc.returncode or 1, None, error))
@@ -128,32 +130,6 @@ def run_crawl(
 def _failed(db_path: Path, result: CrawlResult) -> CrawlResult:
     """A crawl that never reached its spider still counts in the run history (and so in the alarms)."""
     logger.error("%s", result.summary())
-    db = open_db(db_path)
-    try:
-        archive = Archive(db)
-        archive.finish_run(archive.start_run(f"crawl:{result.source}"), "failed", error=result.error)
-    finally:
-        db.close()
+    with open_db(db_path) as db:
+        runs.record_run(db, runs.crawl_job(result.source), "failed", error=result.error)
     return result
-
-
-def _last_run_id(db_path: Path, source: str) -> int:
-    db = open_db(db_path)
-    try:
-        row = db.execute("select max(id) from runs where job = ?", [f"crawl:{source}"]).fetchone()
-        return row[0] or 0
-    finally:
-        db.close()
-
-
-def _run_after(db_path: Path, source: str, last_id: int) -> dict[str, Any] | None:
-    db = open_db(db_path)
-    try:
-        rows = list(
-            db.query(
-                "select * from runs where job = ? and id > ? order by id desc limit 1", [f"crawl:{source}", last_id]
-            )
-        )
-        return rows[0] if rows else None
-    finally:
-        db.close()

@@ -24,7 +24,7 @@ from replay.server import ReplayServer
 from replay.ted import TedDataset, load_corpus
 from settings import WatchError
 from settings import config as watch_config
-from watch.pipeline import run_once
+from watch.jobs import run_job, run_once
 from watch.stats import collect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,25 +93,21 @@ def run_demo(config_path: Path | None) -> int:
         env, summary = mount_recorded(server)
         os.environ.update(env)
         config = watch_config.load(config_path)
-        private = open_private_store(config)
         sample = (ROOT / "data" / "sample_subscribers.csv").read_text(encoding="utf-8")
-        imported = import_csv(private, sample)
-        private.close()
+        with open_private_store(config) as private:
+            imported = import_csv(private, sample)
         print(f"Demo: replaying {summary}; published {first} .. {last}")
         # alerts as on the morning after the last recorded publication: the tenders open then are the ones sent
         as_of = datetime.combine(last + timedelta(days=1), time(8), tzinfo=PARIS)
         print(f"Demo: {len(imported)} sample subscribers (data/sample_subscribers.csv), alerts as of {as_of:%Y-%m-%d}")
         results, jobs = run_once(config, from_date=first, until_date=last, as_of=as_of)
-    from newsletter.render import FORMATS
-    from newsletter.run import compile_newsletter, recorded_weeks
+    from newsletter.run import recorded_weeks
 
     weeks = recorded_weeks(config)
-    for week in weeks:
-        compile_newsletter(config, week, FORMATS)
+    newsletters = [run_job(config, "newsletter", week=week, mail=False) for week in weeks]
     db_path = config.resolve_path("archive.path")
-    db = open_db(db_path)
-    stats = collect(db)
-    db.close()
+    with open_db(db_path) as db:
+        stats = collect(db)
     print()
     print("What the demo did:")
     for result in results:
@@ -123,26 +119,24 @@ def run_demo(config_path: Path | None) -> int:
         print(f"  archive: {count} {source} notices ({kinds})")
     states = ", ".join(f"{n} {state}" for state, n in stats["procedures"].items())
     print(f"  procedures (one per tender, across sources): {sum(stats['procedures'].values())} ({states})")
-    db = open_db(db_path)
-    themes = ", ".join(
-        f"{n} {t}"
-        for t, n in db.execute(
-            "select theme, count(*) from notice_themes group by theme order by count(*) desc, theme"
-        ).fetchall()
-    )
-    flags = db.execute(
-        "select count(*), sum(reserved_contract), sum(insertion_clause), sum(social_criterion) from classifications"
-    ).fetchone()
-    db.close()
+    with open_db(db_path) as db:
+        themes = ", ".join(
+            f"{n} {t}"
+            for t, n in db.execute(
+                "select theme, count(*) from notice_themes group by theme order by count(*) desc, theme"
+            ).fetchall()
+        )
+        flags = db.execute(
+            "select count(*), sum(reserved_contract), sum(insertion_clause), sum(social_criterion) from classifications"
+        ).fetchone()
     print(f"  classified: {flags[0]} notices; themes: {themes or 'none'}")
     print(
         f"  social flags: {flags[1] or 0} reserved contracts, {flags[2] or 0} insertion clauses, "
         f"{flags[3] or 0} social criteria"
     )
     print(f"  quarantine: {stats['quarantine']} record(s)")
-    private = open_private_store(config)
-    outbox = private.execute("select count(*), sum(items), sum(state = 'sent') from outbox").fetchone()
-    private.close()
+    with open_private_store(config) as private:
+        outbox = private.execute("select count(*), sum(items), sum(state = 'sent') from outbox").fetchone()
     print(f"  alerts: {outbox[0]} digest(s) with {outbox[1] or 0} tender(s) in the outbox, {outbox[2] or 0} delivered")
     print()
     print("Where the results are:")
@@ -157,4 +151,4 @@ def run_demo(config_path: Path | None) -> int:
     print(
         f"  newsletter {config.resolve_path('newsletter.out_dir')}/ ({len(weeks)} recorded weeks x html, md, docx, txt)"
     )
-    return 0 if all(r.ok for r in [*results, *jobs]) else 1
+    return 0 if all(r.ok for r in [*results, *jobs, *newsletters]) else 1

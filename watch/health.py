@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
+from archive.runs import crawl_job, finished_runs
 from settings import Config
 from watch.crawl import PLATFORM_SPIDERS, enabled_sources
-from watch.jobs import cron_trigger
+from watch.crons import cron_trigger
 
 
 @dataclass
@@ -47,11 +48,7 @@ class SourceHealth:
 def source_health(db: sqlite_utils.Database, config: Config, source: str, now: datetime) -> SourceHealth:
     tz = ZoneInfo(config["schedule.timezone"])
     local = now.astimezone(tz)
-    runs = list(
-        db.query(
-            "select * from runs where job = ? and outcome != 'running' order by id desc limit 200", [f"crawl:{source}"]
-        )
-    )
+    runs = finished_runs(db, crawl_job(source))
     failures = 0
     for run in runs:
         if run["outcome"] == "ok":

@@ -13,9 +13,10 @@ from typing import Any
 from notices import boamp, eforms, ted
 from notices.eforms_xml import tree_from_xml
 from notices.model import Notice
+from settings import WatchError
 
 
-class InspectError(ValueError):
+class InspectError(WatchError, ValueError):
     pass
 
 

@@ -1,8 +1,13 @@
-"""The watch's jobs: each source's crawl, classify (procedures, then themes), alerts, the newsletter.
+"""The watch's jobs and their one runner: each source's crawl, link (procedures), classify (procedures, then
+themes), alerts, alarms, the newsletter; and the whole watch once.
 
-Every job leaves one row in the archive's `runs` table (crawls are recorded by the spider's pipeline, the
-others here) and one log line with its outcome and counts, so `status`, the alarms and an operator reading
-the log all see the same history. A job never raises: a failure is an outcome, recorded with its error.
+Every job, whether `serve`, `once` or a CLI command started it, goes through `run_job`: it leaves one row in
+the archive's `runs` table (crawls are recorded by the spider's pipeline, or here when the spider never
+started; the others here) and one log line with its outcome and counts, so `status`, the alarms and an
+operator reading the log all see the same history. A job never raises for serve: a failure is an outcome,
+recorded with its error; the CLI asks for the error back (`reraise`) to print it in one line.
+
+Data flows one way: spiders -> archive -> procedures -> classify -> alerts; the newsletter reads the archive.
 """
 
 from __future__ import annotations
@@ -11,33 +16,20 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+from archive import procedures, runs
 from archive.db import open_db
-from archive.store import Archive
 from settings import Config
-from watch.crawl import SOURCES, enabled_sources, run_crawl
+from watch.crawl import SOURCES, CrawlResult, enabled_sources, run_crawl
+from watch.crons import cron_trigger
 
 logger = logging.getLogger("watch.jobs")
 
 # the registry: every job serve runs, in the order of one cycle (alarms checked last), then the weekly newsletter
 JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter")
-
-
-def cron_trigger(value: str, timezone: str | None = None) -> Any:
-    """A crontab line as an APScheduler trigger: 5 fields, or 6 with seconds first (for trials and tests)."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = str(value).split()
-    if len(fields) == 6:
-        second, minute, hour, day, month, day_of_week = fields
-        return CronTrigger(
-            second=second, minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=timezone
-        )
-    if len(fields) != 5:
-        raise ValueError(f"expected 5 fields (or 6 with seconds first), got {len(fields)}")
-    return CronTrigger.from_crontab(str(value), timezone=timezone)
 
 
 def check_schedule(config: Config) -> None:
@@ -61,6 +53,8 @@ class JobResult:
     counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    crawl: CrawlResult | None = None  # a crawl's own result (its exit code and recorded run)
+    output: list[str] = field(default_factory=list)  # what the command prints (the newsletter's files)
 
     @property
     def ok(self) -> bool:
@@ -84,84 +78,151 @@ def scheduled_jobs(config: Config) -> list[tuple[str, str]]:
     return [*jobs, ("newsletter", overrides.get("newsletter", config["newsletter.cron"]))]
 
 
-def run_job(config: Config, name: str, *, detach: bool = False, as_of: datetime | None = None) -> JobResult:
-    """Run one job, record it, log one line. `as_of` replays alerts as of that moment (the demo)."""
+@dataclass
+class Done:
+    """What a recorded job's work returns: its outcome, counts, error, and what the CLI prints."""
+
+    outcome: str = "ok"
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    output: list[str] = field(default_factory=list)
+
+
+Work = Callable[..., Done]
+
+
+def run_job(config: Config, name: str, *, detach: bool = False, reraise: bool = False, **options: Any) -> JobResult:
+    """Run one job, record its run, log one line; `options` go to the job (crawl: from_date, until_date;
+    classify: all_notices; alerts: as_of, which replays the alerts as of that moment; alarms: now; newsletter:
+    week, formats, out, mail). `detach` (serve) puts a crawl in its own session. With `reraise` (the CLI) a
+    job that raised is recorded as failed and its exception raised again."""
     started = time.monotonic()
     if name in SOURCES:
-        result = _crawl(config, name, detach)
-    elif name == "classify":
-        result = _recorded(config, name, _classify)
-    elif name == "alerts":
-        result = _recorded(config, name, lambda c: _alerts(c, as_of))
-    elif name == "newsletter":
-        result = _recorded(config, name, _newsletter)
-    elif name == "alarms":
-        result = _alarms(config)
+        result = _crawl(config, name, detach, **options)
+    elif name in _WORK:
+        result = _recorded(config, name, _WORK[name], options, reraise)
     else:
-        raise ValueError(f"unknown job {name!r} (known: {', '.join(JOB_NAMES)})")
+        raise ValueError(f"unknown job {name!r} (known: {', '.join((*SOURCES, *_WORK))})")
     result.seconds = time.monotonic() - started
     (logger.info if result.ok else logger.error)("%s", result.line())
     return result
 
 
-def _crawl(config: Config, source: str, detach: bool) -> JobResult:
-    crawl = run_crawl(config, source, detach=detach)
+def run_once(
+    config: Config, *, from_date: date | None = None, until_date: date | None = None, as_of: datetime | None = None
+) -> tuple[list[CrawlResult], list[JobResult]]:
+    """Crawl every enabled source, then classify, alert, and check the alarms. `as_of` replays the alerts as
+    of that moment. The crawls' own results come first, then the later jobs'."""
+    crawls = [run_job(config, s, from_date=from_date, until_date=until_date) for s in enabled_sources(config)]
+    jobs = [run_job(config, "classify"), run_job(config, "alerts", as_of=as_of), run_job(config, "alarms")]
+    return [c.crawl for c in crawls if c.crawl is not None], jobs
+
+
+def _crawl(config: Config, source: str, detach: bool, **options: Any) -> JobResult:
+    crawl = run_crawl(config, source, detach=detach, **options)
     if crawl.run is None:
         if crawl.exit_code == 0:
-            return JobResult(source, "skipped", error="nothing configured")
-        return JobResult(source, "failed", error=crawl.error)
+            return JobResult(source, "skipped", error="nothing configured", crawl=crawl)
+        return JobResult(source, "failed", error=crawl.error, crawl=crawl)
     run = crawl.run
     counts = {k: run[k] or 0 for k in ("fetched", "new", "updated", "quarantined")}
-    return JobResult(source, run["outcome"], counts, run["error"])
+    return JobResult(source, run["outcome"], counts, run["error"], crawl=crawl)
 
 
-def _recorded(config: Config, name: str, work: Callable[[Config], tuple[str, dict[str, int], str | None]]) -> JobResult:
-    db = open_db(config.resolve_path("archive.path"))
-    try:
-        archive = Archive(db)
-        run_id = archive.start_run(name)
+def _recorded(config: Config, name: str, work: Work, options: dict[str, Any], reraise: bool) -> JobResult:
+    raised: Exception | None = None
+    with open_db(config.resolve_path("archive.path")) as db:
+        run_id = runs.start_run(db, name)
         try:
-            outcome, counts, error = work(config)
+            done = work(config, **options)
         except Exception as exc:  # a job failure is recorded and logged; the service goes on
-            logger.exception("job %s failed", name)
-            outcome, counts, error = "failed", {}, f"{type(exc).__name__}: {exc}"[:2000]
-        columns = {k: v for k, v in counts.items() if k in ("classified", "emails_sent")}
-        archive.finish_run(run_id, outcome, error=error, **columns)
-    finally:
-        db.close()
-    return JobResult(name, outcome, counts, error)
+            if not reraise:
+                logger.exception("job %s failed", name)
+            done, raised = Done("failed", error=f"{type(exc).__name__}: {exc}"[:2000]), exc
+        columns = {k: v for k, v in done.counts.items() if k in ("classified", "emails_sent")}
+        runs.finish_run(db, run_id, done.outcome, error=done.error, **columns)
+    if raised is not None and reraise:
+        raise raised
+    return JobResult(name, done.outcome, done.counts, done.error, output=done.output)
 
 
-def _classify(config: Config) -> tuple[str, dict[str, int], str | None]:
-    from watch.pipeline import classify, link
+def link(config: Config) -> dict[str, int]:
+    """Group the archived notices into procedures (one per tender, across sources)."""
+    with open_db(config.resolve_path("archive.path")) as db:
+        counts = procedures.rebuild(db)
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
+    logger.info("procedures: %s", summary)
+    return counts
 
+
+def classify(config: Config, *, all_notices: bool = False) -> dict[str, int]:
+    """Classify what is new or changed in the archive (everything with all_notices)."""
+    from classify import from_config
+    from classify.archive_run import classify_archive
+
+    classifier = from_config(config)
+    with open_db(config.resolve_path("archive.path")) as db:
+        counts = classify_archive(db, classifier, all_notices=all_notices)
+    logger.info(
+        "classify: %s notices classified (%s with a theme, %s reserved, %s with an insertion clause, %s tied to %s)",
+        counts["classified"],
+        counts["with_theme"],
+        counts["reserved_contract"],
+        counts["insertion_clause"],
+        counts["event"],
+        config["event.name"] or "no event",
+    )
+    return counts
+
+
+def _link(config: Config) -> Done:
+    return Done(counts={"procedures": sum(link(config).values())})
+
+
+def _classify(config: Config, *, all_notices: bool = False) -> Done:
+    """Procedures first (alerts read tenders), then themes, flags and event."""
     procedures = link(config)
-    counts = classify(config)
-    return "ok", {"procedures": sum(procedures.values()), "classified": counts["classified"]}, None
+    counts = classify(config, all_notices=all_notices)
+    return Done(counts={"procedures": sum(procedures.values()), "classified": counts["classified"]})
 
 
-def _alerts(config: Config, as_of: datetime | None) -> tuple[str, dict[str, int], str | None]:
+def _alerts(config: Config, *, as_of: datetime | None = None) -> Done:
     from alerts.run import run_alerts
 
     counts = run_alerts(config, now=as_of)
     out = {"digests": counts["digests"], "emails_sent": counts["sent"], "pending": counts["pending"]}
     if counts["failed"]:
-        return "partial", out, f"{counts['failed']} digest(s) not delivered, kept in the outbox"
-    return "ok", out, None
+        return Done("partial", out, f"{counts['failed']} digest(s) not delivered, kept in the outbox")
+    return Done(counts=out)
 
 
-def _alarms(config: Config) -> JobResult:
-    """Not a recorded run: its history is the incidents table."""
+def _alarms(config: Config, *, now: datetime | None = None) -> Done:
     from watch.alarms import check_alarms
 
-    try:
-        return JobResult("alarms", "ok", check_alarms(config))
-    except Exception as exc:  # e.g. the archive is unreadable: said, and the service goes on
-        logger.exception("job alarms failed")
-        return JobResult("alarms", "failed", error=f"{type(exc).__name__}: {exc}")
+    return Done(counts=check_alarms(config, now))
 
 
-def _newsletter(config: Config) -> tuple[str, dict[str, int], str | None]:
-    from newsletter.run import mail_to_editors
+def _newsletter(
+    config: Config,
+    *,
+    week: str | None = None,
+    formats: tuple[str, ...] | None = None,
+    out: Path | None = None,
+    mail: bool = True,
+) -> Done:
+    """Compile the week (default: the last complete one) and, with `mail`, send the draft to the editors."""
+    from newsletter.render import FORMATS
+    from newsletter.run import compile_newsletter, mail_to_editors
 
-    return "ok", {"emails_sent": mail_to_editors(config)}, None
+    paths = compile_newsletter(config, week, formats or FORMATS, out)
+    sent = mail_to_editors(config, week) if mail else 0
+    return Done(counts={"emails_sent": sent}, output=[str(p) for p in paths])
+
+
+_WORK: dict[str, Work] = {
+    "link": _link,
+    "classify": _classify,
+    "alerts": _alerts,
+    "alarms": _alarms,
+    "newsletter": _newsletter,
+}

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
 
 from archive.db import open_db
+from settings import WatchError
 
 logger = logging.getLogger("watch.maintenance")
 
 
-class MaintenanceError(RuntimeError):
-    pass
+class MaintenanceError(WatchError, RuntimeError):
+    """A backup or prune that cannot be done: the message says why."""
+
+
+@contextmanager
+def _said() -> Iterator[None]:
+    """A database error during maintenance (a full disk, a locked file) as a MaintenanceError with its text."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise MaintenanceError(str(exc)) from exc
 
 
 def backup(archive: Path, target: Path) -> dict[str, int]:
@@ -24,19 +37,13 @@ def backup(archive: Path, target: Path) -> dict[str, int]:
         raise MaintenanceError(f"{target} exists: backup never overwrites, choose a new name")
     if not target.parent.is_dir():
         raise MaintenanceError(f"{target.parent} is not a directory")
-    db = open_db(archive)
-    try:
+    with _said(), open_db(archive) as db:
         db.execute("VACUUM INTO ?", [str(target)])
-    finally:
-        db.close()
-    copy = sqlite_utils.Database(target)
-    try:
+    with _said(), sqlite_utils.Database(target) as copy:
         check = copy.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise MaintenanceError(f"{target}: the copy fails its check: {check}")
         notices = copy.execute("select count(*) from notices").fetchone()[0]
-    finally:
-        copy.close()
     size = target.stat().st_size
     logger.info("backup: %s -> %s (%s notices, %.1f MB)", archive, target, f"{notices:,}", size / 1e6)
     return {"notices": notices, "bytes": size}
@@ -45,12 +52,9 @@ def backup(archive: Path, target: Path) -> dict[str, int]:
 def prune(archive: Path, days: int, *, now: datetime | None = None) -> int:
     """Drop raw source payloads fetched more than `days` ago; the notices (and the quarantine) are kept."""
     cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
-    db = open_db(archive)
-    try:
+    with _said(), open_db(archive) as db:
         with db.conn:
             dropped = db.execute("delete from raw_records where fetched_at < ?", [cutoff]).rowcount
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        db.close()
     logger.info("prune: %s raw payloads fetched before %s dropped (notices kept)", f"{dropped:,}", cutoff)
     return dropped

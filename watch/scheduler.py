@@ -30,16 +30,17 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from settings import Config
-from watch.jobs import JOB_NAMES, cron_trigger, run_job, scheduled_jobs
+from settings import Config, WatchError
+from watch.crons import cron_trigger
+from watch.jobs import JOB_NAMES, run_job, scheduled_jobs
 
 logger = logging.getLogger("watch.serve")
 
 Runner = Callable[[Config, str], Any]
 
 
-class AlreadyRunning(RuntimeError):
-    pass
+class AlreadyRunning(WatchError, RuntimeError):
+    """Another serve holds the archive's lock file."""
 
 
 class ServeLock:
@@ -170,14 +171,11 @@ def serve(config: Config, runner: Runner | None = None) -> int:
 
 def _close_stale_runs(config: Config) -> None:
     from archive.db import open_db
-    from archive.store import Archive
+    from archive.runs import close_stale_runs
 
-    db = open_db(config.resolve_path("archive.path"))
-    try:
-        day_ago = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
-        closed = Archive(db).close_stale_runs(day_ago)
-    finally:
-        db.close()
+    day_ago = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
+    with open_db(config.resolve_path("archive.path")) as db:
+        closed = close_stale_runs(db, day_ago)
     if closed:
         logger.warning("serve: %d run(s) left 'running' for over a day marked interrupted", closed)
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import sqlite_utils
 
+from archive import runs
+
 
 def collect(db: sqlite_utils.Database, days: int = 14) -> dict[str, Any]:
     q = db.execute
@@ -28,24 +30,13 @@ def collect(db: sqlite_utils.Database, days: int = 14) -> dict[str, Any]:
             ).fetchall()
         ],
         "procedures": dict(q("select state, count(*) from procedures group by state order by state").fetchall()),
-        "quarantine": q("select count(*) from quarantine").fetchone()[0],
-        "quarantine_latest": [
-            {"source": s, "source_id": i, "error": e, "last_seen": t}
-            for s, i, e, t in q(
-                "select source, source_id, error, last_seen from quarantine order by last_seen desc limit 5"
-            ).fetchall()
-        ],
+        "quarantine": runs.quarantine_count(db),
+        "quarantine_latest": runs.latest_quarantined(db),
         "watermarks": [
             {"source": s, "endpoint": e, "value": v}
             for s, e, v in q("select source, endpoint, value from watermarks order by source").fetchall()
         ],
-        "last_runs": [
-            dict(row)
-            for row in db.query(
-                "select job, started, finished, outcome, fetched, new, updated, quarantined from runs "
-                "order by id desc limit 5"
-            )
-        ],
+        "last_runs": runs.latest_runs(db),
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive import runs
 from settings import Config
 from watch.alarms import KINDS
 from watch.health import all_health, disk_note
@@ -16,12 +17,8 @@ from watch.health import all_health, disk_note
 def collect_status(db: sqlite_utils.Database, config: Config, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     sources = [h.as_dict() for h in all_health(db, config, now)]
-    jobs = {
-        job: dict(row)
-        for job in ("classify", "alerts", "newsletter")
-        for row in db.query("select * from runs where job = ? order by id desc limit 1", [job])
-    }
-    incidents = list(db.query("select source, kind, detail, opened_at from incidents where resolved_at is null"))
+    jobs = {job: run for job in ("classify", "alerts", "newsletter") if (run := runs.last_run(db, job))}
+    incidents = [{k: i[k] for k in ("source", "kind", "detail", "opened_at")} for i in runs.open_incidents(db)]
     return {
         "healthy": all(s["state"] == "ok" for s in sources),
         "sources": sources,

@@ -21,7 +21,27 @@ def test_open_creates_schema_in_wal_mode_and_migrations_are_recorded_once(tmp_pa
     assert a.db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert {"notices", "raw_records", "quarantine", "watermarks", "crawl_windows", "runs"} <= set(a.db.table_names())
     assert migrate(a.db) == []
-    assert a.db["_migrations"].count == len(MIGRATIONS)
+    assert a.db["_sqlite_migrations"].count == len(MIGRATIONS)
+    assert not a.db["_migrations"].exists()
+
+
+def test_an_archive_from_the_earlier_runner_migrates_once(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    old = sqlite_utils.Database(tmp_path / "old.db")
+    old["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    for name, migration in MIGRATIONS[:5]:
+        migration(old)
+        old["_migrations"].insert({"name": name, "applied_at": "2026-11-01T00:00:00+00:00"})
+    old.close()
+    db = open_db(tmp_path / "old.db")  # would fail on "table notices already exists" if 001 ran again
+    names = [r["name"] for r in db.query("select name from _sqlite_migrations order by rowid")]
+    assert names == [name for name, _ in MIGRATIONS] and not db["_migrations"].exists()
+    assert db.execute("select applied_at from _sqlite_migrations where name = '001_notices'").fetchone()[0] == (
+        "2026-11-01T00:00:00+00:00"
+    )
+    assert "pid" in db["runs"].columns_dict and migrate(db) == []
+    db.close()
 
 
 def test_upsert_counts_new_unchanged_updated_and_never_duplicates(tmp_path: Path) -> None:
