@@ -19,7 +19,7 @@ class FeedsSpider(PageSpider):
     name = "feeds"
 
     async def start(self) -> Any:
-        for feed in self.config["platforms.feeds"]:
+        for feed in self.platforms["feeds"]:
             yield scrapy.Request(
                 feed["url"],
                 callback=self.parse_feed,
@@ -38,7 +38,7 @@ class FeedsSpider(PageSpider):
         for entry in entries:
             yield self.item(
                 feed["name"],
-                lambda e=entry: notice_from_feed_entry(feed["name"], e, feed.get("buyer")),
+                lambda _raw, e=entry: notice_from_feed_entry(feed["name"], e, feed.get("buyer")),
                 {"feed": entry},
                 response.url,
             )

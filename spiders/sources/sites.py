@@ -39,7 +39,7 @@ class SitesSpider(PageSpider):
     name = "sites"
 
     async def start(self) -> Any:
-        for site in self.config["platforms.sites"]:
+        for site in self.platforms["sites"]:
             yield scrapy.Request(
                 site["url"],
                 callback=self.parse_list,
@@ -100,7 +100,7 @@ class SitesSpider(PageSpider):
             self.count_required(site["name"], {"deadline": bool(fields.get("deadline"))})
         return self.item(
             site["name"],
-            lambda: notice_from_site_item(site["name"], fields, site.get("buyer_name")),
+            lambda _raw: notice_from_site_item(site["name"], fields, site.get("buyer_name")),
             {"site": site["name"], "fields": fields},
             url,
         )
