@@ -11,8 +11,12 @@ extension; the platforms come from the `WATCH_PLATFORMS` setting (put there by t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
+
+import scrapy
+from scrapy.http import Response
 
 from spiders.root import WatchSpider
 
@@ -24,6 +28,7 @@ class PageSpider(WatchSpider):
         "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
     }
     delay_from = "platforms.delay"
+    platforms_key = ""  # atexo, sites or feeds: the entries of platforms.<key> this spider reads
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -35,6 +40,25 @@ class PageSpider(WatchSpider):
     def platforms(self) -> dict[str, Any]:
         """`platforms.*` of the configuration: atexo, sites, feeds."""
         return self.settings.getdict("WATCH_PLATFORMS")
+
+    async def start(self) -> Any:
+        """One request per configured entry (`platforms.<platforms_key>`), handled by `parse_entry`."""
+        for entry in self.platforms[self.platforms_key]:
+            url = self.entry_url(entry)
+            self.logger.info("%s: reading %s", entry["name"], url)
+            yield scrapy.Request(
+                url,
+                callback=self.parse_entry,
+                errback=self.request_failed,
+                cb_kwargs={"entry": entry},
+                dont_filter=True,
+            )
+
+    def entry_url(self, entry: dict[str, Any]) -> str:
+        return entry["url"]
+
+    def parse_entry(self, response: Response, entry: dict[str, Any]) -> Iterator[Any]:
+        raise NotImplementedError
 
     # -- breakage ------------------------------------------------------------------------------
     def check_count(self, source: str, metric: str, count: int, where: str) -> None:

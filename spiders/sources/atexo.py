@@ -28,20 +28,14 @@ DETAIL = "{url}/index.php?page=entreprise.EntrepriseDemandeTelechargementDce&ref
 
 class AtexoSpider(PageSpider):
     name = "atexo"
+    platforms_key = "atexo"
 
-    async def start(self) -> Any:
-        for platform in self.platforms["atexo"]:
-            url = f"{platform['url'].rstrip('/')}/{platform.get('feed', 'rssCS.xml').lstrip('/')}"
-            self.logger.info("%s: reading %s", platform["name"], url)
-            yield scrapy.Request(
-                url,
-                callback=self.parse_feed,
-                errback=self.request_failed,
-                cb_kwargs={"platform": platform},
-                dont_filter=True,
-            )
+    def entry_url(self, entry: dict[str, Any]) -> str:
+        return f"{entry['url'].rstrip('/')}/{entry.get('feed', 'rssCS.xml').lstrip('/')}"
 
-    def parse_feed(self, response: Response, platform: dict[str, Any]) -> Iterator[Any]:
+    def parse_entry(self, response: Response, entry: dict[str, Any]) -> Iterator[Any]:
+        """The platform's feed: a notice per consultation of a followed buyer, then its page."""
+        platform = entry
         name = platform["name"]
         try:
             items = parse_feed(response.body)
