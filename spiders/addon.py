@@ -11,7 +11,8 @@ crawls the archive and the URLs its environment names. What spiders and componen
   MAX_RETRY_AFTER (spiders.middlewares), and DOWNLOAD_DELAY / AUTOTHROTTLE_START_DELAY from the key a
   spider class names in `delay_from`.
 
-Values are set with the add-on priority: a spider's `custom_settings` and `-s` on the command line win.
+Values are set with the add-on priority (LOG_LEVEL: the project's): a spider's `custom_settings` and `-s` on
+the command line win.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class WatchAddon:
         settings.set("WATCH_PLATFORMS", values["platforms"], priority="addon")
         for name, key in CRAWL_SETTINGS.items():
             settings.set(name, cfg[key], priority="addon")
-        settings.set("LOG_LEVEL", cfg["logging.level"].upper(), priority="addon")
+        # over the project's start-up default (spiders/settings.py), not over `-s LOG_LEVEL=...` or `-L`
+        settings.set("LOG_LEVEL", cfg["logging.level"].upper(), priority="project")
         delay_from = getattr(self.crawler.spidercls, "delay_from", None)
         if delay_from:
             settings.set("DOWNLOAD_DELAY", cfg[delay_from], priority="addon")

@@ -21,7 +21,8 @@ DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.RetryAfterMiddleware": 560}
 ITEM_PIPELINES = {"spiders.pipelines.ArchivePipeline": 300}
 
 # Operators read one progress line per window and a summary per crawl, not Scrapy's periodic stats.
-# LOG_LEVEL comes from the configuration (logging.level) through the add-on.
+# Until the add-on has read logging.level (it then sets LOG_LEVEL from it), Scrapy's start-up lines are INFO.
+LOG_LEVEL = "INFO"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_DATEFORMAT = "%Y-%m-%d %H:%M:%S"
 EXTENSIONS = {
