@@ -105,7 +105,8 @@ class WatchSpider(scrapy.Spider):
         again = get_retry_request(response.request, spider=self, reason=stat, give_up_log_level=logging.DEBUG)
         limit = self.settings.getint("RETRY_TIMES")
         if again is None:
-            logger.error("%s: %s; gave up after %d attempts", self.name, reason, limit + 1)
+            attempts = response.request.meta.get("retry_times", 0) + 1
+            logger.error("%s: %s; gave up after %d attempts", self.name, reason, attempts)
         else:
             logger.warning("%s: %s; retrying (%d/%d)", self.name, reason, again.meta["retry_times"], limit)
         return again

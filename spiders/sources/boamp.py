@@ -79,8 +79,9 @@ class BoampSpider(WindowedSpider):
 
     def parse_page(self, response: Response, part: Part, offset: int) -> Iterator[Any]:
         data = self.read_answer(response, part, dict)
-        if not isinstance(data, dict):
-            yield from [data] if data is not None else []
+        if not isinstance(data, dict):  # the request again, or None: the window is failed
+            if data is not None:
+                yield data
             return
         total = int(data.get("total_count", 0))
         records = data.get("results") or []
@@ -108,8 +109,9 @@ class BoampSpider(WindowedSpider):
 
     def parse_export(self, response: Response, part: Part) -> Iterator[Any]:
         data = self.read_answer(response, part, list)
-        if not isinstance(data, list):
-            yield from [data] if data is not None else []
+        if not isinstance(data, list):  # the request again, or None: the window is failed
+            if data is not None:
+                yield data
             return
         yield from self.items_from_records(data, parse_record, response.url, "idweb")
         yield from self.part_done(part, len(data))

@@ -83,8 +83,9 @@ class TedSpider(WindowedSpider):
 
     def parse_search(self, response: Response, part: Part, token: str | None, seen: int) -> Iterator[Any]:
         data = self.read_answer(response, part, dict)
-        if not isinstance(data, dict):
-            yield from [data] if data is not None else []
+        if not isinstance(data, dict):  # the request again, or None: the window is failed
+            if data is not None:
+                yield data
             return
         if data.get("timedOut"):  # the page may be incomplete: ask again
             again = self.retry(response, f"search for {part.name} timed out", "timed_out")
