@@ -4,11 +4,14 @@ retry decisions on 429 and 5xx."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from inprocess import archive_env, make_spider, response_for, start_requests
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
@@ -93,3 +96,16 @@ def test_5xx_are_retried_by_scrapy_with_the_configured_retry_times(tmp_path: Pat
     again = middleware.process_response(request, response_for(request, b"", 503))
     assert again.meta["retry_times"] == 1
     assert middleware.process_response(again, response_for(again, b"", 503)).status == 503  # then the errback
+
+
+def test_spiders_neither_load_the_configuration_nor_touch_the_archive() -> None:
+    code = (
+        "import sys, spiders.sources.boamp, spiders.sources.ted, spiders.sources.atexo, spiders.sources.sites, "
+        "spiders.sources.feeds\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'watch'))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"  # the app shell is never imported by a spider
+    classes = [ROOT / "spiders" / f for f in ("root.py", "base.py", "pages.py")]
+    for path in classes + sorted((ROOT / "spiders" / "sources").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "open_db" not in text and "Archive(" not in text and "config.load" not in text, path
