@@ -3,19 +3,22 @@
 The recorded Maximilien feed item is served in an RSS channel as `<prefix>/rssCS.xml`. The recorded PLACE
 consultation pages are served where the spider asks for them (`index.php?...&refConsultation=<id>`), and,
 PLACE's feed not being recorded, `<prefix>/rssTr.xml` lists them with items derived from the pages' own
-recap blocks (title, buyer, deadline, CPV, places), as the real feed would. `/robots.txt` is served at the
+recap blocks (title, buyer, deadline, CPV, places; read here with plain lxml, not with the watch's parser),
+as the real feed would. `/robots.txt` is served at the
 root with the rules a test sets.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
-from notices.dates import parse_instant
-from notices.platforms import recap_fields
+from lxml import html as lxml_html
+
 from replay.server import ReplayServer, Request, Response
 
 RSS_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Consultations</title>\n'
@@ -26,13 +29,48 @@ def rss(items: list[bytes]) -> bytes:
     return RSS_HEAD + b"\n".join(items) + RSS_TAIL
 
 
+RECAP = (
+    "dateHeureLimiteRemisePlis",
+    "reference",
+    "intitule",
+    "objet",
+    "entitePublique",
+    "categoriePrincipale",
+    "idAtexoRef_scriptRef",
+    "lieuxExecutions",
+)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def recap(page: bytes) -> dict[str, str]:
+    """The recap block of a recorded Atexo page, by element id suffix (the replay's own reading, independent
+    of the watch's parser in notices/platforms.py)."""
+    doc = lxml_html.fromstring(page.decode("utf-8", errors="replace"))
+    out: dict[str, str] = {}
+    for el in doc.xpath("//*[starts-with(@id, 'ctl0_CONTENU_PAGE_')]"):
+        for name in RECAP:
+            text = " ".join(el.text_content().split())
+            if el.get("id").endswith("_" + name) and name not in out and text:
+                out[name] = text
+    return out
+
+
+def deadline(text: str | None) -> datetime | None:
+    """Atexo's "16/09/2020 12:00" (Paris time)."""
+    m = re.search(r"(\d{2})/(\d{2})/(\d{4})\s+(\d{1,2})[:h](\d{2})", text or "")
+    if not m:
+        return None
+    day, month, year, hour, minute = map(int, m.groups())
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
+
+
 def item_from_page(page: bytes, public_url: str) -> tuple[str, str, bytes]:
     """(refConsultation, orgAcronyme, RSS item) of a recorded Atexo consultation page."""
     text = page.decode("utf-8", errors="replace")
     ref = re.search(r"refConsultation=(\d+)", text).group(1)  # type: ignore[union-attr]
     org = re.search(r"orgAcronyme=([\w-]+)", text).group(1)  # type: ignore[union-attr]
-    f = recap_fields(page)
-    deadline = parse_instant(f.get("dateHeureLimiteRemisePlis"))
+    f = recap(page)
+    limit = deadline(f.get("dateHeureLimiteRemisePlis"))
     depts = ",".join(re.findall(r"\((\d{2,3}|2[AB])\)", f.get("lieuxExecutions", "")))
 
     def cat(domain: str, value: str | None) -> str:
@@ -47,7 +85,7 @@ def item_from_page(page: bytes, public_url: str) -> tuple[str, str, bytes]:
             f"<description>{escape(f.get('objet', ''))}</description>",
             cat("Titre", f.get("intitule")),
             cat("Objet", f.get("objet")),
-            cat("DateLimite", format_datetime(deadline) if deadline else None),
+            cat("DateLimite", format_datetime(limit) if limit else None),
             cat("Category", f.get("categoriePrincipale")),
             cat("Organisme", org),
             cat("Organisme_nom", f.get("entitePublique")),

@@ -7,8 +7,8 @@ service as one client reports, a token is still returned with the last page (the
 no notices): clients must guard against it. `GET /en/notice/{publication-number}/xml` serves the XML.
 
 Recorded search results come from real API responses; the eForms example notices, which have no recorded
-search result, get one derived from their own XML (`search_record_from_eforms`), so the spider follows
-their XML link as it would on TED.
+search result, get one read from their own XML with plain XPath (`search_record_from_eforms`, independent
+of the watch's parser in notices/), so the spider follows their XML link as it would on TED.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from notices import values as v
-from notices.eforms import buyer_ids, extension, organisations, root_of
-from notices.eforms_xml import tree_from_xml
+from lxml import etree
+
 from replay.server import ReplayServer, Request, Response
 from replay.tedq import TedQueryError, compile_query
 
@@ -45,36 +44,83 @@ def _error(status: int, kind: str, message: str) -> Response:
     return Response(status, json.dumps({"type": kind, "message": message}).encode())
 
 
+NS = {
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "ext": "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2",
+    "efac": "http://data.europa.eu/p27/eforms-ubl-extension-aggregate-components/1",
+    "efext": "http://data.europa.eu/p27/eforms-ubl-extensions/1",
+    "efbc": "http://data.europa.eu/p27/eforms-ubl-extension-basic-components/1",
+}
+EXT = "ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/efext:EformsExtension"
+PREFERRED_LANGUAGES = ("FRA", "fra", "FR", "ENG", "eng")
+
+
+def _texts(node: Any, path: str) -> list[str]:
+    return [t for t in (" ".join(el.itertext()).strip() for el in node.xpath(path, namespaces=NS)) if t]
+
+
+def _first(node: Any, path: str) -> str | None:
+    found = _texts(node, path)
+    return found[0] if found else None
+
+
+def _name(node: Any, path: str) -> str | None:
+    """A text given in several languages: the French one, else the English one, else all of them."""
+    elements = [el for el in node.xpath(path, namespaces=NS) if "".join(el.itertext()).strip()]
+    by_lang = {el.get("languageID"): el for el in elements}
+    for lang in PREFERRED_LANGUAGES:
+        if lang in by_lang:
+            return "".join(by_lang[lang].itertext()).strip()
+    return "\n".join("".join(el.itertext()).strip() for el in elements) or None
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
 def search_record_from_eforms(xml: bytes, fallback_number: int) -> dict[str, Any]:
-    """The search-API record TED would return for an eForms notice (the fields the watch asks for)."""
-    tree = tree_from_xml(xml)
-    _, doc = root_of(tree)
-    ext = extension(doc)
-    publication = v.get(ext, "efac:Publication")
-    published = v.text(v.get(publication, "efbc:PublicationDate")) or v.text(v.get(doc, "cbc:IssueDate")) or ""
-    pubno = v.text(v.get(publication, "efbc:NoticePublicationID")) or f"{fallback_number}-{published[:4]}"
-    lang = (v.text(v.get(doc, "cbc:NoticeLanguageCode")) or "ENG").lower()
-    orgs = organisations(doc)
-    ids = buyer_ids(doc)
-    buyers = [orgs[i] for i in ids if i in orgs]
-    countries = []
-    for org in v.get_all(ext, "efac:Organizations", "efac:Organization"):
-        company = v.get(org, "efac:Company")
-        if v.text(v.get(company, "cac:PartyIdentification", "cbc:ID")) in ids:
-            countries.append(v.text(v.get(company, "cac:PostalAddress", "cac:Country", "cbc:IdentificationCode")))
-    project = v.get(doc, "cac:ProcurementProject")
-    cpv = [v.text(c) for c in v.get_all(project, "cac:MainCommodityClassification", "cbc:ItemClassificationCode")]
+    """The search-API record TED would return for an eForms notice (the fields the watch asks for).
+
+    Read with plain XPath, independently of the watch's own eForms parser (notices/), so that a bug in
+    the parser does not hide behind an answer the replay derived with the same parser.
+    """
+    doc = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    ext = doc.xpath(EXT, namespaces=NS)
+    ext = ext[0] if ext else doc
+    published = _first(ext, "efac:Publication/efbc:PublicationDate") or _first(doc, "cbc:IssueDate") or ""
+    pubno = _first(ext, "efac:Publication/efbc:NoticePublicationID") or f"{fallback_number}-{published[:4]}"
+    lang = (_first(doc, "cbc:NoticeLanguageCode") or "ENG").lower()
+    companies = ext.xpath("efac:Organizations/efac:Organization/efac:Company", namespaces=NS)
+    by_id = {}
+    for company in companies:
+        org_id = _first(company, "cac:PartyIdentification/cbc:ID")
+        if org_id and org_id not in by_id:  # the first organisation of an id, as TED indexes it
+            by_id[org_id] = company
+    ids = [
+        _first(el, ".")
+        for el in doc.xpath("cac:ContractingParty/cac:Party/cac:PartyIdentification/cbc:ID", namespaces=NS)
+    ]
+    names = [_name(by_id[i], "cac:PartyName/cbc:Name") for i in ids if i in by_id]
+    countries = [
+        _first(company, "cac:PostalAddress/cac:Country/cbc:IdentificationCode")
+        for company in companies
+        if _first(company, "cac:PartyIdentification/cbc:ID") in ids
+    ]
+    project = "cac:ProcurementProject[1]"
     return {
         "publication-number": pubno,
-        "notice-identifier": v.text(v.get(doc, "cbc:ID")),
-        "procedure-identifier": v.text(v.get(doc, "cbc:ContractFolderID")),
-        "notice-type": v.text(v.get(doc, "cbc:NoticeTypeCode")),
-        "notice-subtype": v.text(v.get(ext, "efac:NoticeSubType", "cbc:SubTypeCode")),
+        "notice-identifier": _first(doc, "cbc:ID"),
+        "procedure-identifier": _first(doc, "cbc:ContractFolderID"),
+        "notice-type": _first(doc, "cbc:NoticeTypeCode"),
+        "notice-subtype": _first(ext, "efac:NoticeSubType/cbc:SubTypeCode"),
         "publication-date": published,
-        "title-proc": {lang: v.text(v.get(project, "cbc:Name"))},
-        "buyer-name": {lang: [b.name for b in buyers if b.name]},
-        "buyer-country": v.unique(countries),
-        "classification-cpv": v.unique(cpv),
+        "title-proc": {lang: _name(doc, f"{project}/cbc:Name")},
+        "buyer-name": {lang: [n for n in names if n]},
+        "buyer-country": _unique(countries),
+        "classification-cpv": _unique(
+            _texts(doc, f"{project}/cac:MainCommodityClassification/cbc:ItemClassificationCode")
+        ),
         "links": {
             "xml": {"MUL": f"https://ted.europa.eu/en/notice/{pubno}/xml"},
             "html": {"ENG": f"https://ted.europa.eu/en/notice/-/detail/{pubno}"},

@@ -1,10 +1,10 @@
 """Base spider for sources read by publication-date windows, with a watermark kept in the archive.
 
 What every such source shares lives here: the `from_date`/`until_date` arguments (default: from the day
-after the watermark), deployment settings from config.yaml, windows split at today (today's notices are
-read but the day is not over, so it never moves the watermark), a tracker that knows when every request
-of a window has been handled, retries of truncated or invalid bodies, and the mapping of records to
-archive items (a record that cannot be mapped goes to quarantine; the crawl goes on).
+after the watermark, which the ArchiveState extension hands over when the spider opens), windows split at
+today (today's notices are read but the day is not over, so it never moves the watermark), a tracker that
+knows when every request of a window has been handled, and retries of truncated or invalid bodies. The
+source's settings come from `WATCH_SOURCES` (put there by the watch add-on).
 """
 
 from __future__ import annotations
@@ -14,32 +14,18 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
-from archive.db import open_db
-from archive.store import Archive, today_paris
-from notices.checks import check
+from archive.store import today_paris
 from notices.model import Notice
-from settings import config as watch_config
 from spiders.items import NoticeItem, QuarantineItem, WindowDone
+from spiders.root import WatchSpider
 
 logger = logging.getLogger(__name__)
-
-_NOISY_LOGGERS = (
-    "scrapy.addons",
-    "scrapy.core.engine",
-    "scrapy.crawler",
-    "scrapy.middleware",
-    "scrapy.extensions",
-    "scrapy.statscollectors",
-    "scrapy.utils.log",
-    "scrapy.core.downloader",
-    "py.warnings",
-)
 
 
 @dataclass(eq=False)
@@ -73,7 +59,6 @@ class WindowTracker:
         self.source = source
         self.endpoint = endpoint
         self.crawl_from = crawl_from
-        self.failed: list[tuple[Part, str]] = []
         self.completed = 0
 
     def add_requests(self, part: Part, n: int) -> None:
@@ -107,8 +92,8 @@ class WindowTracker:
             parent.pending -= 1
             part = parent
 
-    def fail(self, part: Part, reason: str) -> None:
-        self.failed.append((part, reason))
+    def fail(self, part: Part) -> None:
+        """`part` was not read whole: neither it nor what contains it will report WindowDone."""
         node: Part | None = part
         while node is not None:
             node.failed = True
@@ -124,11 +109,11 @@ def _parse_day(value: str | None, name: str) -> date | None:
         raise ValueError(f"-a {name}={value!r}: expected a date as YYYY-MM-DD") from None
 
 
-class WindowedSpider(scrapy.Spider):
+class WindowedSpider(WatchSpider):
     """Subclasses set `name`, `source`, `config_key` and implement `start_part(part)` and their callbacks."""
 
     source: str = ""
-    config_key: str = ""  # sources.<key> in config.yaml
+    config_key: str = ""  # sources.<key> in config.yaml, a key of the WATCH_SOURCES setting
 
     @classmethod
     def check_arguments(cls, from_date: str | None = None, until_date: str | None = None, **_: Any) -> None:
@@ -139,57 +124,35 @@ class WindowedSpider(scrapy.Spider):
 
     def __init__(self, from_date: str | None = None, until_date: str | None = None, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.check_arguments(from_date, until_date)
         self.from_arg = _parse_day(from_date, "from_date")
         self.until_arg = _parse_day(until_date, "until_date")
-        if self.from_arg and self.until_arg and self.from_arg > self.until_arg:
-            raise ValueError(f"from_date {self.from_arg} is after until_date {self.until_arg}")
         self.records_read = 0
         self.pages_read = 0
+        self.tracker: WindowTracker | None = None  # set by resume_after
 
-    # -- settings and set-up ---------------------------------------------------------------------
-    @classmethod
-    def update_settings(cls, settings: Any) -> None:
-        super().update_settings(settings)
-        cfg = watch_config.load(settings.get("WATCH_CONFIG") or None)
-        settings.set("USER_AGENT", cfg["crawl.user_agent"], priority="spider")
-        settings.set("CONCURRENT_REQUESTS", cfg["crawl.concurrent_requests"], priority="spider")
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", cfg["crawl.concurrent_requests"], priority="spider")
-        settings.set("RETRY_TIMES", cfg["crawl.retry_times"], priority="spider")
-        settings.set("MAX_RETRY_AFTER", cfg["crawl.max_retry_after"], priority="spider")
-        settings.set("DOWNLOAD_TIMEOUT", cfg["crawl.timeout"], priority="spider")
-        settings.set("LOG_LEVEL", cfg["logging.level"].upper(), priority="spider")
-        cls.source_settings(settings, cfg)
+    @cached_property
+    def source_config(self) -> dict[str, Any]:
+        """`sources.<config_key>` of the configuration."""
+        return self.settings.getdict("WATCH_SOURCES")[self.config_key]
 
-    @classmethod
-    def source_settings(cls, settings: Any, cfg: watch_config.Config) -> None:
-        """A source's own settings from the configuration (TED: its request delay)."""
-
-    @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WindowedSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        for name in _NOISY_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
-        spider.config = watch_config.load(crawler.settings.get("WATCH_CONFIG") or None)
-        spider.archive_path = spider.config.resolve_path("archive.path")
-        spider.settings_retry_times = crawler.settings.getint("RETRY_TIMES", 4)
-        archive = Archive(open_db(spider.archive_path))
-        watermark = archive.watermark(cls.source, spider.endpoint)
-        archive.db.close()
+    def resume_after(self, watermark: date | None) -> None:
+        """Set the days to read: the arguments, else from the day after `watermark` (first run: the last
+        `first_run_days` days) to today."""
         today = today_paris()
-        first_days = spider.config[f"sources.{cls.config_key}.first_run_days"]
-        spider.from_day = spider.from_arg or (
+        first_days = self.source_config["first_run_days"]
+        self.from_day = self.from_arg or (
             watermark + timedelta(days=1) if watermark else today - timedelta(days=first_days - 1)
         )
-        spider.until_day = spider.until_arg or today
-        if spider.from_day > spider.until_day:  # up to date: read today again (it may have grown)
-            spider.from_day = spider.until_day
-        spider.tracker = WindowTracker(cls.source, spider.endpoint, spider.from_day)
-        return spider
+        self.until_day = self.until_arg or today
+        if self.from_day > self.until_day:  # up to date: read today again (it may have grown)
+            self.from_day = self.until_day
+        self.tracker = WindowTracker(self.source, self.endpoint, self.from_day)
 
     @property
     def endpoint(self) -> str:
         """The upstream this spider reads (its watermark is kept per endpoint)."""
-        return self.config[f"sources.{self.config_key}.url"]
+        return self.source_config["url"]
 
     def windows(self) -> list[Part]:
         """[from, until] cut at today: past days are final, today is read but not final."""
@@ -202,6 +165,8 @@ class WindowedSpider(scrapy.Spider):
         return parts
 
     async def start(self) -> Any:
+        if self.tracker is None:  # no archive state (ArchiveState off): as on a first run
+            self.resume_after(None)
         logger.info(
             "%s: reading notices published %s to %s into %s",
             self.name,
@@ -216,61 +181,42 @@ class WindowedSpider(scrapy.Spider):
     def start_part(self, part: Part) -> Iterator[scrapy.Request]:
         raise NotImplementedError
 
-    @property
-    def failures(self) -> list[tuple[Any, str]]:
-        return self.tracker.failed
-
     # -- responses -------------------------------------------------------------------------------
-    def json_body(self, response: Response) -> tuple[Any, scrapy.Request | None]:
-        """(data, None), or (None, retry request) for a truncated/invalid body, or (None, None) once given up."""
+    def read_answer(self, response: Response, part: Part, expected: type) -> Any:
+        """The API's JSON answer if it is an `expected` (dict, list); else the request again for a truncated or
+        invalid body, or None once the window is failed (the API refused the query, or retries are spent)."""
+        if response.status == 400:
+            self.fail(f"{response.url}: API refused the query: {response.text[:300]}", part)
+            return None
         try:
-            return json.loads(response.body), None
+            data = json.loads(response.body)
+            error = None if isinstance(data, expected) else f"a JSON {type(data).__name__}"
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            tries = response.meta.get("body_retries", 0) + 1
-            reason = f"invalid JSON body from {response.url} ({len(response.body)} bytes, {exc})"
-            if tries > self.settings_retry_times:
-                logger.error("%s: %s; gave up after %d attempts", self.name, reason, tries - 1)
-                return None, None
-            logger.warning("%s: %s; retrying (%d/%d)", self.name, reason, tries, self.settings_retry_times)
-            retry = response.request.replace(dont_filter=True)
-            retry.meta["body_retries"] = tries
-            return None, retry
+            error = str(exc)
+        if error is None:
+            return data
+        reason = f"invalid JSON body from {response.url} ({len(response.body)} bytes, {error})"
+        again = self.retry(response, reason, "invalid_body")
+        if again is None:
+            self.fail(f"{response.url}: unreadable body", part)
+        return again
 
     def items_from_records(
         self, records: list[Any], parse: Callable[..., Notice], context: str, id_field: str
     ) -> Iterator[NoticeItem | QuarantineItem]:
         for record in records:
-            raw = json.dumps(record, ensure_ascii=False)
-            try:
-                yield NoticeItem(check(parse(record, raw=raw)))
-            except ValueError as exc:
-                yield QuarantineItem(self.source, _record_id(record, id_field), str(exc), raw, context)
-            except Exception as exc:  # a mapper bug must not stop the crawl; the record waits in quarantine
-                logger.exception("%s: mapper failed on a record from %s", self.name, context)
-                yield QuarantineItem(
-                    self.source, _record_id(record, id_field), f"mapper bug: {type(exc).__name__}: {exc}", raw, context
-                )
+            yield self.item(
+                self.source, lambda raw, r=record: parse(r, raw=raw), record, context, _record_id(record, id_field)
+            )
         self.records_read += len(records)
         self.pages_read += 1
         if self.pages_read % 25 == 0:
             logger.info("%s: %s records read in %d responses", self.name, f"{self.records_read:,}", self.pages_read)
 
-    def request_failed(self, failure: Failure) -> Iterator[Any]:
-        """Errback: the request failed for good (network, HTTP error after retries)."""
-        request = failure.request
-        part: Part = request.cb_kwargs.get("part") or request.meta["part"]
-        reason = failure.getErrorMessage()
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            reason = f"HTTP {response.status}: {response.text[:300]!r}"
-        elif "DNS lookup failed" in reason or "Connection refused" in reason or "No route" in reason:
-            reason = f"network unreachable ({reason})"
-        self.fail(part, f"{request.url}: {reason}")
-        return iter(())
-
-    def fail(self, part: Part, reason: str) -> None:
+    def fail(self, reason: str, part: Any = None) -> None:
         logger.error("%s: window %s not read whole: %s", self.name, part.name, reason)
-        self.tracker.fail(part, reason)
+        self.tracker.fail(part)
+        self.failures.append((part, reason))
 
     def part_done(self, part: Part, records: int = 0) -> Iterator[WindowDone]:
         """One request of `part` handled: hand over WindowDone for every window this completes."""

@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
@@ -36,30 +37,36 @@ def retry_after_seconds(value: bytes | str | None, default: float = DEFAULT_WAIT
 class RetryAfterMiddleware:
     """HTTP 429: wait what the server asks (capped by `crawl.max_retry_after`), then try again.
 
-    The wait happens in the download slot, so the whole domain backs off, as the server asked. After
-    RETRY_TIMES attempts the 429 is passed on and the spider records the window as failed.
+    The wait happens in the download slot, so the whole domain backs off, as the server asked. The retry
+    goes through Scrapy's `get_retry_request` (RETRY_TIMES, `retry/*` stats); once retries are spent the
+    429 is passed on and the spider records the window as failed.
     """
 
-    def __init__(self, max_wait: float, attempts: int):
-        self.max_wait = max_wait
-        self.attempts = attempts
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        self.max_wait = crawler.settings.getfloat("MAX_RETRY_AFTER", 600.0)
+        self.attempts = crawler.settings.getint("RETRY_TIMES")
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
-        return cls(crawler.settings.getfloat("MAX_RETRY_AFTER", 600.0), crawler.settings.getint("RETRY_TIMES", 4))
+        return cls(crawler)
 
     async def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
-        if response.status != 429:
+        if response.status != 429 or request.meta.get("dont_retry"):
             return response
-        tries = request.meta.get("retry_429", 0) + 1
-        if tries > self.attempts:
-            logger.error("HTTP 429 from %s: gave up after %d attempts", request.url, self.attempts)
+        retry = get_retry_request(
+            request, spider=self.crawler.spider, reason="429 Too Many Requests", give_up_log_level=logging.DEBUG
+        )
+        if retry is None:
+            logger.error("HTTP 429 from %s: gave up after %d attempts", request.url, self.attempts + 1)
             return response
         wait = min(retry_after_seconds(response.headers.get("Retry-After")), self.max_wait)
         logger.warning(
-            "HTTP 429 from %s: waiting %.0f s as asked (attempt %d/%d)", request.url, wait, tries, self.attempts
+            "HTTP 429 from %s: waiting %.0f s as asked (attempt %d/%d)",
+            request.url,
+            wait,
+            retry.meta["retry_times"],
+            self.attempts,
         )
         await asyncio.sleep(wait)
-        retry = request.replace(dont_filter=True)
-        retry.meta["retry_429"] = tries
         return retry

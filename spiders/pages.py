@@ -4,94 +4,73 @@ Web pages, unlike APIs, are crawled with robots.txt obeyed, an identifying User-
 address (config crawl.user_agent), a per-domain delay and AutoThrottle; no login form, captcha or
 document (DCE) is ever fetched. A layout change must not look like a quiet day: a feed or listing that
 returns no item when it had some last time, or pages on which most items miss a required field, is
-recorded as a failure of the run (and so reaches `status` and the operators' alarms).
+recorded as a failure of the run (and so reaches `status` and the operators' alarms). What was counted
+last time (`previous_health`) and what is counted now (`health`) are read and written by the ArchiveState
+extension; the platforms come from the `WATCH_PLATFORMS` setting (put there by the watch add-on).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 
 import scrapy
-from twisted.python.failure import Failure
+from scrapy.http import Response
 
-from archive.db import now_iso, open_db
-from notices.checks import check
-from notices.model import Notice
-from settings import config as watch_config
-from spiders.items import NoticeItem, QuarantineItem
-
-logger = logging.getLogger(__name__)
-
-NOISY = (
-    "scrapy.addons",
-    "scrapy.core.engine",
-    "scrapy.crawler",
-    "scrapy.middleware",
-    "scrapy.extensions",
-    "scrapy.statscollectors",
-    "scrapy.utils.log",
-    "scrapy.core.downloader",
-    "py.warnings",
-)
+from spiders.root import WatchSpider
 
 
-class PageSpider(scrapy.Spider):
+class PageSpider(WatchSpider):
     custom_settings = {
         "ROBOTSTXT_OBEY": True,  # web pages: the site's crawling rules apply
         "AUTOTHROTTLE_ENABLED": True,  # back off when the site slows down
         "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
     }
+    delay_from = "platforms.delay"
+    platforms_key = ""  # atexo, sites or feeds: the entries of platforms.<key> this spider reads
 
-    @classmethod
-    def update_settings(cls, settings: Any) -> None:
-        super().update_settings(settings)
-        cfg = watch_config.load(settings.get("WATCH_CONFIG") or None)
-        settings.set("USER_AGENT", cfg["crawl.user_agent"], priority="spider")
-        settings.set("DOWNLOAD_DELAY", cfg["platforms.delay"], priority="spider")
-        settings.set("AUTOTHROTTLE_START_DELAY", max(cfg["platforms.delay"], 0.1), priority="spider")
-        settings.set("RETRY_TIMES", cfg["crawl.retry_times"], priority="spider")
-        settings.set("MAX_RETRY_AFTER", cfg["crawl.max_retry_after"], priority="spider")
-        settings.set("DOWNLOAD_TIMEOUT", cfg["crawl.timeout"], priority="spider")
-        settings.set("LOG_LEVEL", cfg["logging.level"].upper(), priority="spider")
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.previous_health: dict[tuple[str, str], int] = {}  # (source, metric) -> count of the last run
+        self.health: dict[tuple[str, str], int] = {}  # (source, metric) -> count of this run, when not zero
+        self.required: dict[str, list[int]] = {}  # "source|field" -> [items with the field, items]
 
-    @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PageSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        for name in NOISY:
-            logging.getLogger(name).setLevel(logging.WARNING)
-        spider.config = watch_config.load(crawler.settings.get("WATCH_CONFIG") or None)
-        spider.archive_path = spider.config.resolve_path("archive.path")
-        spider.failures = []
-        spider.required: dict[str, list[int]] = {}
-        return spider
+    @cached_property
+    def platforms(self) -> dict[str, Any]:
+        """`platforms.*` of the configuration: atexo, sites, feeds."""
+        return self.settings.getdict("WATCH_PLATFORMS")
+
+    async def start(self) -> Any:
+        """One request per configured entry (`platforms.<platforms_key>`), handled by `parse_entry`."""
+        for entry in self.platforms[self.platforms_key]:
+            url = self.entry_url(entry)
+            self.logger.info("%s: reading %s", entry["name"], url)
+            yield scrapy.Request(
+                url,
+                callback=self.parse_entry,
+                errback=self.request_failed,
+                cb_kwargs={"entry": entry},
+                dont_filter=True,
+            )
+
+    def entry_url(self, entry: dict[str, Any]) -> str:
+        return entry["url"]
+
+    def parse_entry(self, response: Response, entry: dict[str, Any]) -> Iterator[Any]:
+        raise NotImplementedError
 
     # -- breakage ------------------------------------------------------------------------------
-    def check_count(self, source: str, check: str, count: int, where: str) -> None:
+    def check_count(self, source: str, metric: str, count: int, where: str) -> None:
         """Zero items where there were some last time is a failure, not an empty day."""
-        db = open_db(self.archive_path)
-        try:
-            row = db.execute(
-                "select value from source_health where source = ? and metric = ?", [source, check]
-            ).fetchone()
-            previous = row[0] if row else None
-            if count == 0 and previous:
-                self.fail(
-                    f"{source}: {where} returned no item (it had {previous} last time): its layout "
-                    "or address may have changed"
-                )
-            if count:
-                with db.conn:
-                    db.execute(
-                        "insert into source_health (source, metric, value, updated_at) values (?, ?, ?, ?) "
-                        "on conflict(source, metric) do update set value = excluded.value, "
-                        "updated_at = excluded.updated_at",
-                        [source, check, count, now_iso()],
-                    )
-        finally:
-            db.close()
+        previous = self.previous_health.get((source, metric))
+        if count == 0 and previous:
+            self.fail(
+                f"{source}: {where} returned no item (it had {previous} last time): its layout "
+                "or address may have changed"
+            )
+        if count:
+            self.health[(source, metric)] = count
 
     def count_required(self, source: str, found: dict[str, bool]) -> None:
         """Tally, per source and field, how many items had each required field."""
@@ -105,24 +84,3 @@ class PageSpider(scrapy.Spider):
             source, field = key.split("|", 1)
             if total >= 3 and ok * 2 < total:
                 self.fail(f"{source}: the {field} selector found nothing on {total - ok} of {total} items")
-
-    def fail(self, reason: str) -> None:
-        logger.error("%s: %s", self.name, reason)
-        self.failures.append((None, reason))
-
-    def request_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request
-        response = getattr(failure.value, "response", None)
-        reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
-        self.fail(f"{request.url}: {reason}")
-        return iter(())
-
-    # -- items ---------------------------------------------------------------------------------
-    def item(self, source: str, build: Callable[[], Notice], raw: dict[str, Any], context: str) -> Any:
-        raw_text = json.dumps(raw, ensure_ascii=False, default=str)
-        try:
-            notice = check(build())
-        except ValueError as exc:
-            return QuarantineItem(source, None, str(exc), raw_text, context)
-        notice.raw = raw_text
-        return NoticeItem(notice)

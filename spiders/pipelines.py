@@ -40,9 +40,8 @@ class ArchivePipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Any = None) -> None:
-        spider = self.crawler.spider
-        self.archive = Archive(open_db(spider.archive_path))
-        self.run_id = self.archive.start_run(f"crawl:{spider.name}")
+        self.archive = Archive(open_db(self.crawler.settings["WATCH_ARCHIVE"]))
+        self.run_id = self.archive.start_run(f"crawl:{self.crawler.spider.name}")
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if isinstance(item, NoticeItem):

@@ -1,10 +1,12 @@
-"""Scrapy settings shared by every spider. Values that vary per deployment come from config.yaml and are
-applied by the base spider's `update_settings` (user agent, concurrency, retries, timeout)."""
+"""Scrapy settings shared by every spider. Values that vary per deployment come from config.yaml (and its
+WATCH_* overrides) through the watch add-on, spiders/addon.py (archive, sources, user agent, concurrency,
+retries, timeout, delays, log level)."""
 
 BOT_NAME = "ess_tender_watch"
 SPIDER_MODULES = ["spiders.sources"]
 NEWSPIDER_MODULE = "spiders.sources"
 COMMANDS_MODULE = "spiders.commands"  # `crawl` checks the spider's arguments before starting
+ADDONS = {"spiders.addon.WatchAddon": 0}
 
 # Politeness by default; API spiders that are not web pages say otherwise in their custom_settings.
 ROBOTSTXT_OBEY = True
@@ -19,10 +21,15 @@ DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.RetryAfterMiddleware": 560}
 ITEM_PIPELINES = {"spiders.pipelines.ArchivePipeline": 300}
 
 # Operators read one progress line per window and a summary per crawl, not Scrapy's periodic stats.
+# Until the add-on has read logging.level (it then sets LOG_LEVEL from it), Scrapy's start-up lines are INFO.
 LOG_LEVEL = "INFO"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_DATEFORMAT = "%Y-%m-%d %H:%M:%S"
-EXTENSIONS = {"scrapy.extensions.logstats.LogStats": None, "scrapy.extensions.telnet.TelnetConsole": None}
+EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "spiders.extensions.ArchiveState": 500,  # watermark and source health read and written around a crawl
+}
 STATS_DUMP = False
 
 # Responses are parsed in memory page by page; a BOAMP export of a busy day can be large.

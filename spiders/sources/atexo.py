@@ -28,20 +28,14 @@ DETAIL = "{url}/index.php?page=entreprise.EntrepriseDemandeTelechargementDce&ref
 
 class AtexoSpider(PageSpider):
     name = "atexo"
+    platforms_key = "atexo"
 
-    async def start(self) -> Any:
-        for platform in self.config["platforms.atexo"]:
-            url = f"{platform['url'].rstrip('/')}/{platform.get('feed', 'rssCS.xml').lstrip('/')}"
-            self.logger.info("%s: reading %s", platform["name"], url)
-            yield scrapy.Request(
-                url,
-                callback=self.parse_feed,
-                errback=self.request_failed,
-                cb_kwargs={"platform": platform},
-                dont_filter=True,
-            )
+    def entry_url(self, entry: dict[str, Any]) -> str:
+        return f"{entry['url'].rstrip('/')}/{entry.get('feed', 'rssCS.xml').lstrip('/')}"
 
-    def parse_feed(self, response: Response, platform: dict[str, Any]) -> Iterator[Any]:
+    def parse_entry(self, response: Response, entry: dict[str, Any]) -> Iterator[Any]:
+        """The platform's feed: a notice per consultation of a followed buyer, then its page."""
+        platform = entry
         name = platform["name"]
         try:
             items = parse_feed(response.body)
@@ -56,7 +50,7 @@ class AtexoSpider(PageSpider):
             if buyers and org not in buyers:
                 continue
             kept += 1
-            item = self.item(name, lambda e=entry: notice_from_atexo_item(name, e), {"feed": entry}, response.url)
+            item = self.item(name, lambda _raw, e=entry: notice_from_atexo_item(name, e), {"feed": entry}, response.url)
             if not isinstance(item, NoticeItem) or not cid or not org:
                 yield item
                 continue
@@ -72,7 +66,7 @@ class AtexoSpider(PageSpider):
     def parse_page(self, response: Response, notice: Notice, entry: dict[str, Any], source: str) -> Iterator[Any]:
         fields = fill_from_atexo_page(notice, response.text)
         self.count_required(source, {"deadline": "dateHeureLimiteRemisePlis" in fields, "title": "intitule" in fields})
-        yield self.item(source, lambda: notice, {"feed": entry, "page": fields}, response.url)
+        yield self.item(source, lambda _raw: notice, {"feed": entry, "page": fields}, response.url)
 
     def page_failed(self, failure: Failure) -> Iterator[Any]:
         kwargs = failure.request.cb_kwargs
@@ -82,4 +76,4 @@ class AtexoSpider(PageSpider):
             failure.request.url,
             failure.getErrorMessage() or type(failure.value).__name__,
         )
-        yield self.item(kwargs["source"], lambda: kwargs["notice"], {"feed": kwargs["entry"]}, failure.request.url)
+        yield self.item(kwargs["source"], lambda _raw: kwargs["notice"], {"feed": kwargs["entry"]}, failure.request.url)

@@ -40,11 +40,11 @@ class BoampSpider(WindowedSpider):
 
     @property
     def base_url(self) -> str:
-        return self.config["sources.boamp.url"].rstrip("/")
+        return self.source_config["url"].rstrip("/")
 
     @property
     def page_size(self) -> int:
-        return self.config["sources.boamp.page_size"]
+        return self.source_config["page_size"]
 
     def where(self, part: Part) -> str:
         clauses = [f"dateparution >= date'{part.start.isoformat()}'", f"dateparution <= date'{part.end.isoformat()}'"]
@@ -77,21 +77,11 @@ class BoampSpider(WindowedSpider):
             dont_filter=True,
         )
 
-    def _api_error(self, response: Response, part: Part) -> bool:
-        if response.status == 400:
-            self.fail(part, f"{response.url}: API refused the query: {response.text[:300]}")
-            return True
-        return False
-
     def parse_page(self, response: Response, part: Part, offset: int) -> Iterator[Any]:
-        if self._api_error(response, part):
-            return
-        data, retry = self.json_body(response)
-        if data is None:
-            if retry is not None:
-                yield retry
-            else:
-                self.fail(part, f"{response.url}: unreadable body")
+        data = self.read_answer(response, part, dict)
+        if not isinstance(data, dict):  # the request again, or None: the window is failed
+            if data is not None:
+                yield data
             return
         total = int(data.get("total_count", 0))
         records = data.get("results") or []
@@ -118,14 +108,10 @@ class BoampSpider(WindowedSpider):
         yield from self.part_done(part, len(records))
 
     def parse_export(self, response: Response, part: Part) -> Iterator[Any]:
-        if self._api_error(response, part):
-            return
-        data, retry = self.json_body(response)
-        if not isinstance(data, list):
-            if retry is not None:
-                yield retry
-            else:
-                self.fail(part, f"{response.url}: unreadable export")
+        data = self.read_answer(response, part, list)
+        if not isinstance(data, list):  # the request again, or None: the window is failed
+            if data is not None:
+                yield data
             return
         yield from self.items_from_records(data, parse_record, response.url, "idweb")
         yield from self.part_done(part, len(data))

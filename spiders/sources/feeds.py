@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import scrapy
 from scrapy.http import Response
 
 from notices.platforms import notice_from_feed_entry, parse_feed
@@ -17,18 +16,11 @@ from spiders.pages import PageSpider
 
 class FeedsSpider(PageSpider):
     name = "feeds"
+    platforms_key = "feeds"
 
-    async def start(self) -> Any:
-        for feed in self.config["platforms.feeds"]:
-            yield scrapy.Request(
-                feed["url"],
-                callback=self.parse_feed,
-                errback=self.request_failed,
-                cb_kwargs={"feed": feed},
-                dont_filter=True,
-            )
-
-    def parse_feed(self, response: Response, feed: dict[str, Any]) -> Iterator[Any]:
+    def parse_entry(self, response: Response, entry: dict[str, Any]) -> Iterator[Any]:
+        """The feed: a notice per item."""
+        feed = entry
         try:
             entries = parse_feed(response.body)
         except (ValueError, SyntaxError) as exc:
@@ -38,7 +30,7 @@ class FeedsSpider(PageSpider):
         for entry in entries:
             yield self.item(
                 feed["name"],
-                lambda e=entry: notice_from_feed_entry(feed["name"], e, feed.get("buyer")),
+                lambda _raw, e=entry: notice_from_feed_entry(feed["name"], e, feed.get("buyer")),
                 {"feed": entry},
                 response.url,
             )

@@ -38,15 +38,11 @@ def extract(sel: Selector, expr: str | None) -> str | None:
 class SitesSpider(PageSpider):
     name = "sites"
 
-    async def start(self) -> Any:
-        for site in self.config["platforms.sites"]:
-            yield scrapy.Request(
-                site["url"],
-                callback=self.parse_list,
-                errback=self.request_failed,
-                cb_kwargs={"site": site, "page": 1},
-                dont_filter=True,
-            )
+    platforms_key = "sites"
+
+    def parse_entry(self, response: Response, entry: dict[str, Any]) -> Iterator[Any]:
+        """The listing's first page."""
+        return self.parse_list(response, entry, 1)
 
     def parse_list(self, response: Response, site: dict[str, Any], page: int) -> Iterator[Any]:
         name = site["name"]
@@ -100,7 +96,7 @@ class SitesSpider(PageSpider):
             self.count_required(site["name"], {"deadline": bool(fields.get("deadline"))})
         return self.item(
             site["name"],
-            lambda: notice_from_site_item(site["name"], fields, site.get("buyer_name")),
+            lambda _raw: notice_from_site_item(site["name"], fields, site.get("buyer_name")),
             {"site": site["name"], "fields": fields},
             url,
         )

@@ -38,20 +38,18 @@ class TedSpider(WindowedSpider):
         "ROBOTSTXT_OBEY": False,
     }
 
-    @classmethod
-    def source_settings(cls, settings: Any, cfg: Any) -> None:
-        settings.set("DOWNLOAD_DELAY", cfg["sources.ted.delay"], priority="spider")  # TED: ~700 requests/min
+    delay_from = "sources.ted.delay"  # TED: ~700 requests/min
 
     @property
     def limit(self) -> int:
-        return min(self.config["sources.ted.page_size"], MAX_FIELDS_PER_PAGE // len(FIELDS))
+        return min(self.source_config["page_size"], MAX_FIELDS_PER_PAGE // len(FIELDS))
 
     def query(self, part: Part) -> str:
         clauses = []
-        scope = self.config["sources.ted.scope"].strip()
+        scope = self.source_config["scope"].strip()
         if scope:
             clauses.append(f"({scope})")
-        types = self.config["sources.ted.notice_types"]
+        types = self.source_config["notice_types"]
         if types:
             clauses.append(f"notice-type IN ({' '.join(types)})")
         clauses.append(f"publication-date>={part.start:%Y%m%d} AND publication-date<={part.end:%Y%m%d}")
@@ -72,7 +70,7 @@ class TedSpider(WindowedSpider):
         if token:
             body["iterationNextToken"] = token
         return scrapy.Request(
-            f"{self.config['sources.ted.url'].rstrip('/')}/v3/notices/search",
+            f"{self.source_config['url'].rstrip('/')}/v3/notices/search",
             method="POST",
             body=json.dumps(body),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
@@ -84,24 +82,16 @@ class TedSpider(WindowedSpider):
         )
 
     def parse_search(self, response: Response, part: Part, token: str | None, seen: int) -> Iterator[Any]:
-        if response.status == 400:
-            self.fail(part, f"{response.url}: API refused the query: {response.text[:300]}")
+        data = self.read_answer(response, part, dict)
+        if not isinstance(data, dict):  # the request again, or None: the window is failed
+            if data is not None:
+                yield data
             return
-        data, retry = self.json_body(response)
-        if data is None:
-            if retry is not None:
-                yield retry
-            else:
-                self.fail(part, f"{response.url}: unreadable body")
-            return
-        if data.get("timedOut"):
-            tries = response.meta.get("timeouts", 0) + 1
-            if tries > self.settings_retry_times:
-                self.fail(part, f"{response.url}: search timed out {tries - 1} times")
+        if data.get("timedOut"):  # the page may be incomplete: ask again
+            again = self.retry(response, f"search for {part.name} timed out", "timed_out")
+            if again is None:
+                self.fail(f"{response.url}: search timed out", part)
                 return
-            self.logger.warning("%s: search for %s timed out; asking again (%d)", self.name, part.name, tries)
-            again = response.request.replace(dont_filter=True)
-            again.meta["timeouts"] = tries
             yield again
             return
         notices = data.get("notices") or []
@@ -123,7 +113,7 @@ class TedSpider(WindowedSpider):
                 )
                 continue
             _, xml_url = notice_links(api)
-            if self.config["sources.ted.fetch_xml"] and xml_url:
+            if self.source_config["fetch_xml"] and xml_url:
                 self.tracker.add_requests(part, 1)
                 yield scrapy.Request(
                     xml_url,
@@ -147,19 +137,15 @@ class TedSpider(WindowedSpider):
         except NotEforms as exc:
             self.logger.info("%s: %s: %s; archived from its search fields", self.name, response.url, exc)
             tree = None
-        except ValueError as exc:
-            tries = response.meta.get("body_retries", 0) + 1
-            if tries <= self.settings_retry_times:
-                self.logger.warning("%s: %s: %s; retrying (%d)", self.name, response.url, exc, tries)
-                retry = response.request.replace(dont_filter=True)
-                retry.meta["body_retries"] = tries
-                yield retry
+        except ValueError as exc:  # truncated or broken XML: ask again, then make do with the search fields
+            again = self.retry(response, f"{response.url}: {exc}", "invalid_xml")
+            if again is not None:
+                yield again
                 return
             self.logger.warning("%s: %s: %s; archived from its search fields", self.name, response.url, exc)
             tree = None
-        raw = json.dumps({"search": api, "xml": response.text if tree is not None else None}, ensure_ascii=False)
 
-        def parse(record: dict[str, Any], raw: str = raw) -> Any:
+        def parse(record: dict[str, Any], raw: str) -> Any:
             return parse_search_notice(record, xml_tree=tree, raw=raw)
 
         yield from self.items_from_records([api], parse, response.url, "publication-number")
