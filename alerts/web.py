@@ -64,7 +64,9 @@ class AlertsWeb:
         return f"http://{host}:{port}"
 
     def start(self) -> AlertsWeb:
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="alerts-web", daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="alerts-web", daemon=True
+        )
         self.thread.start()
         logger.info("alerts: unsubscribe and feedback endpoint on %s", self.url)
         return self

@@ -17,7 +17,6 @@ from typing import Any
 
 import sqlite_utils
 
-from archive import runs
 from archive.db import now_iso
 from notices.model import Notice
 
@@ -220,16 +219,6 @@ class Archive:
                 )
                 return mark
         return None
-
-    # -- runs (archive.runs; kept here for the spiders' pipeline) ---------------------------------
-    def start_run(self, job: str) -> int:
-        return runs.start_run(self.db, job)
-
-    def finish_run(self, run_id: int, outcome: str, **counts: Any) -> None:
-        runs.finish_run(self.db, run_id, outcome, **counts)
-
-    def close_stale_runs(self, started_before: str) -> int:
-        return runs.close_stale_runs(self.db, started_before)
 
 
 def today_paris() -> date:

@@ -87,7 +87,9 @@ class ReplayServer:
         return fault
 
     def start(self) -> ReplayServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="replay", daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="replay", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from scrapy import signals
 
+from archive import runs
 from archive.db import open_db
 from archive.store import Archive, UpsertCounts
 from spiders.items import NoticeItem, QuarantineItem, WindowDone
@@ -41,7 +42,7 @@ class ArchivePipeline:
 
     def open_spider(self, spider: Any = None) -> None:
         self.archive = Archive(open_db(self.crawler.settings["WATCH_ARCHIVE"]))
-        self.run_id = self.archive.start_run(f"crawl:{self.crawler.spider.name}")
+        self.run_id = runs.start_crawl(self.archive.db, self.crawler.spider.name)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if isinstance(item, NoticeItem):
@@ -104,7 +105,8 @@ class ArchivePipeline:
         else:
             outcome = "ok"
         error = "; ".join(r for _, r in failures)[:2000] or None
-        self.archive.finish_run(
+        runs.finish_run(
+            self.archive.db,
             self.run_id,
             outcome,
             fetched=self.fetched,

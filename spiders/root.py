@@ -19,7 +19,7 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from notices.checks import check
+from notices.checks import RecordError, check
 from notices.model import Notice
 from spiders.items import NoticeItem, QuarantineItem
 
@@ -90,7 +90,7 @@ class WatchSpider(scrapy.Spider):
         text = raw_text(raw)
         try:
             notice = check(build(text))
-        except ValueError as exc:  # RecordError and the mappers' refusals
+        except RecordError as exc:  # the mapper or the checks refuse the record
             return QuarantineItem(source, source_id, str(exc), text, context)
         except Exception as exc:  # a mapper bug must not stop the crawl; the record waits in quarantine
             logger.exception("%s: mapper failed on a record from %s", self.name, context)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from conftest import all_boamp_records, record
 
+from archive import runs
 from archive.db import MIGRATIONS, migrate, open_db
 from archive.store import Archive
 from notices.boamp import parse_record
@@ -102,8 +103,8 @@ def test_watermark_moves_only_over_contiguous_final_windows(tmp_path: Path) -> N
 
 def test_runs_left_running_by_a_dead_process_are_closed_as_interrupted(tmp_path: Path) -> None:
     a = archive(tmp_path)
-    stale, fresh = a.start_run("crawl:boamp"), a.start_run("crawl:ted")
+    stale, fresh = runs.start_crawl(a.db, "boamp"), runs.start_crawl(a.db, "ted")
     a.db["runs"].update(stale, {"started": "2026-01-01T08:00:00+00:00"})
-    assert a.close_stale_runs("2026-06-01T00:00:00+00:00") == 1
+    assert runs.close_stale_runs(a.db, "2026-06-01T00:00:00+00:00") == 1
     assert a.db["runs"].get(stale)["outcome"] == "interrupted"
     assert a.db["runs"].get(fresh)["outcome"] == "running"

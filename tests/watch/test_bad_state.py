@@ -17,6 +17,7 @@ from test_health import _config, _run
 
 from alerts.tokens import Signer
 from alerts.web import AlertsWeb
+from archive import runs
 from archive.db import MIGRATIONS, migrate, open_db
 from archive.private import TABLES, open_private
 from archive.store import Archive
@@ -96,11 +97,11 @@ def test_a_run_whose_process_died_is_closed_at_the_next_job(watch: Watch) -> Non
     child.wait()  # a pid that no longer exists
     db = open_db(watch.db_path)
     archive = Archive(db)
-    dead = archive.start_run("crawl:boamp")
+    dead = runs.start_crawl(archive.db, "boamp")
     with db.conn:
         db.execute("update runs set pid = ? where id = ?", [child.pid, dead])
-    alive = archive.start_run("classify")  # this process: alive
-    archive.start_run("alerts")
+    alive = runs.start_run(archive.db, "classify")  # this process: alive
+    runs.start_run(archive.db, "alerts")
     outcomes = dict(db.execute("select id, outcome from runs").fetchall())
     assert outcomes[dead] == "interrupted" and outcomes[alive] == "running"
     db.close()
