@@ -18,7 +18,7 @@ demo: setup
 	$(BIN)/python run_watch.py demo
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 run: setup
 	$(BIN)/python run_watch.py once

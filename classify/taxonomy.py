@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from classify.text import phrase_key
-from settings import WatchError
+from settings import WatchError, yamlfile
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "taxonomy.yaml"
 
@@ -206,10 +204,10 @@ def load(path: str | Path | None = None) -> Taxonomy:
     file = str(path)
     try:
         raw_text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(raw_text)
+        data = yamlfile.safe_load(raw_text)
     except OSError as exc:
         raise TaxonomyError(f"{file}: cannot read ({exc})") from exc
-    except yaml.YAMLError as exc:
+    except yamlfile.YAMLError as exc:
         raise TaxonomyError(f"{file}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise TaxonomyError(f"{file}: expected a mapping at the top level")

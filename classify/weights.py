@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from classify.taxonomy import THEME_CODES, TaxonomyError
+from settings import yamlfile
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "weights.yaml"
 KINDS = ("title", "lots", "description", "cpv", "descriptors")
@@ -62,10 +61,10 @@ def load(path: str | Path | None = None, defaults: dict[str, float] | None = Non
         return Weights({}, "none", file)
     try:
         raw = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(raw)
+        data = yamlfile.safe_load(raw)
     except OSError as exc:
         raise WeightsError(f"{file}: cannot read ({exc})") from exc
-    except yaml.YAMLError as exc:
+    except yamlfile.YAMLError as exc:
         raise WeightsError(f"{file}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("themes"), dict):
         raise WeightsError(f"{file}: expected a mapping with a 'themes' mapping")

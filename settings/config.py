@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import yaml
-
+from settings import yamlfile
 from settings.errors import WatchError
 
 DEFAULT_NAME = "config.yaml"  # looked for in the working directory when neither --config nor WATCH_CONFIG is given
@@ -476,8 +475,8 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     file = str(path)
     if path.exists():
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
+            data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
+        except yamlfile.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             raise ConfigError(f"{file}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from exc

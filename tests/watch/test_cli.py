@@ -9,6 +9,21 @@ import pytest
 from conftest import BOAMP_FIXTURES, Watch, all_boamp_records, serve_boamp
 
 from replay.server import ReplayServer
+from watch import cli
+
+
+@pytest.fixture
+def inspect(watch: Watch, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """`run_watch.py inspect ...` in this process (the same `cli.main`): (exit code, stdout, stderr)."""
+    monkeypatch.setattr(cli.logs, "setup", lambda *a, **k: None)  # no handler left on pytest's streams
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = cli.main(["--config", watch.env["WATCH_CONFIG"], "inspect", *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
 
 # What each notice states, read by hand from the recorded records: title start, buyer, kind, status,
 # deadline instant (UTC), CPV, lot count, départements.
@@ -90,11 +105,11 @@ def utc(value: str | None) -> str | None:
     return datetime.fromisoformat(value).astimezone(UTC).isoformat() if value else None
 
 
-def test_inspect_each_recorded_file(watch: Watch) -> None:
+def test_inspect_each_recorded_file(inspect) -> None:
     files = sorted(BOAMP_FIXTURES.glob("*.json"))
-    proc = watch.run("inspect", *map(str, files))
-    assert proc.returncode == 0, proc.stderr
-    notices = {n["source_id"]: n for n in json.loads(proc.stdout)}
+    code, out, err = inspect(*map(str, files))
+    assert code == 0, err
+    notices = {n["source_id"]: n for n in json.loads(out)}
     assert len(notices) == len(all_boamp_records())
     assert all("raw" not in n for n in notices.values())
     for idweb, (title, buyer, kind, status, deadline, cpv, lots, depts) in EXPECTED.items():
@@ -107,20 +122,20 @@ def test_inspect_each_recorded_file(watch: Watch) -> None:
         assert n["cpv"] == cpv and len(n["lots"]) == lots and n["departements"] == depts, idweb
 
 
-def test_inspect_raw_and_bad_file(watch: Watch, tmp_path) -> None:
-    proc = watch.run("inspect", "--raw", str(BOAMP_FIXTURES / "mapa_2024_contract_notice.json"))
-    assert json.loads(json.loads(proc.stdout)[0]["raw"])["idweb"] == "24-76932"
+def test_inspect_raw_and_bad_file(inspect, watch: Watch, tmp_path) -> None:
+    code, out, _ = inspect("--raw", str(BOAMP_FIXTURES / "mapa_2024_contract_notice.json"))
+    assert json.loads(json.loads(out)[0]["raw"])["idweb"] == "24-76932"
     bad = tmp_path / "bad.json"
     bad.write_text('{"total_count": 1, "results": [', encoding="utf-8")
-    proc = watch.run("inspect", str(bad))
+    proc = watch.run("inspect", str(bad))  # as typed: one line on stderr, exit 2
     assert proc.returncode == 2 and "bad.json: not JSON" in proc.stderr
 
 
-def test_inspect_eforms_xml_and_ted_search_responses(watch: Watch) -> None:
+def test_inspect_eforms_xml_and_ted_search_responses(inspect) -> None:
     ted = BOAMP_FIXTURES.parent / "ted"
-    proc = watch.run("inspect", str(ted / "pin-cfc-social_24.xml"), str(ted / "cn_24_maximal.xml"))
-    assert proc.returncode == 0, proc.stderr
-    pin, cn = json.loads(proc.stdout)
+    code, out, err = inspect(str(ted / "pin-cfc-social_24.xml"), str(ted / "cn_24_maximal.xml"))
+    assert code == 0, err
+    pin, cn = json.loads(out)
     assert pin["source_id"] == "b9bcefc5-2065-4884-a723-c9d39c5c640f"
     assert {"signal": "reserved_procurement", "value": "res-ws", "where": "lot EBA BT-71"} in pin["social"]
     assert {s["value"] for s in cn["social"] if s["signal"] in ("reserved_procurement", "reserved_execution")} == {
@@ -128,8 +143,8 @@ def test_inspect_eforms_xml_and_ted_search_responses(watch: Watch) -> None:
         "yes",
     }
     assert cn["buyer"]["name"] == "Financial Adinistration for ..."
-    proc = watch.run("inspect", str(ted / "mattahr_ha-edp-radar__real_notices.EXCERPT.json"))
-    assert [n["source_id"] for n in json.loads(proc.stdout)][:2] == ["626028-2026", "626146-2026"]
+    _, out, _ = inspect(str(ted / "mattahr_ha-edp-radar__real_notices.EXCERPT.json"))
+    assert [n["source_id"] for n in json.loads(out)][:2] == ["626028-2026", "626146-2026"]
 
 
 def test_stats_after_a_crawl(replay: ReplayServer, watch: Watch) -> None:
@@ -160,9 +175,15 @@ def test_stats_after_a_crawl(replay: ReplayServer, watch: Watch) -> None:
         "demo",
     ],
 )
-def test_every_command_has_help(watch: Watch, command: str) -> None:
-    proc = watch.run(command, "--help")
-    assert proc.returncode == 0 and "--config" in proc.stdout
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as done:  # argparse prints the help and exits 0
+        cli.main([command, "--help"])
+    assert done.value.code == 0 and "--config" in capsys.readouterr().out
+
+
+def test_the_script_prints_its_help(watch: Watch) -> None:
+    proc = watch.run("--help")  # the real entry point, once
+    assert proc.returncode == 0 and "check-config" in proc.stdout
 
 
 def test_config_error_names_the_key(watch: Watch) -> None:
