@@ -14,15 +14,24 @@ from watch import cli
 from watch.maintenance import backup
 
 
+def _crawl_started(path) -> bool:
+    """The archive exists and the crawl has recorded its run (the schema is in place)."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            return db.execute("select count(*) from runs").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+
+
 def test_backup_while_a_crawl_writes_gives_readable_copies(watch: Watch, tmp_path) -> None:
-    slow = ReplayServer(delay=0.25).start()  # one page of 5 records every quarter second: the crawl lasts
+    slow = ReplayServer(delay=0.3).start()  # one page of 3 records every 0.3 s: the crawl lasts
     try:
         serve_boamp(slow, watch, all_boamp_records())
-        watch.write_config(f"sources:\n  boamp:\n    page_size: 5\nlogging:\n  file: {tmp_path / 'watch.log'}\n")
+        watch.write_config(f"sources:\n  boamp:\n    page_size: 3\nlogging:\n  file: {tmp_path / 'watch.log'}\n")
         crawl = watch.popen("crawl", "boamp", "--from", "2006-01-01", "--until", "2026-09-30")
         copies = []
         while crawl.poll() is None and len(copies) < 50:
-            if watch.db_path.exists():
+            if _crawl_started(watch.db_path):
                 target = tmp_path / f"copy-{len(copies)}.db"
                 backup(watch.db_path, target)  # what `backup` runs, taken from this process while the crawl writes
                 copies.append(target)
