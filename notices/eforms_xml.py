@@ -12,6 +12,8 @@ from typing import Any
 
 from lxml import etree
 
+from settings import WatchError
+
 PREFIXES = {
     "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2": "cbc",
     "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2": "cac",
@@ -25,7 +27,7 @@ _PARSER = etree.XMLParser(
 )
 
 
-class NotProcurement(ValueError):
+class NotProcurement(WatchError, ValueError):
     """An eForms notice that is not about procurement (X01/X02 business registration): skipped, not an error."""
 
 
@@ -33,7 +35,7 @@ NON_PROCUREMENT_ROOTS = ("BusinessRegistrationInformationNotice",)
 NON_PROCUREMENT_TYPES = ("brin-eeig", "brin-ecs")  # BT-02 of X01 (EEIG) and X02 (European company)
 
 
-class NotEforms(ValueError):
+class NotEforms(WatchError, ValueError):
     """The document is XML but not an eForms notice (e.g. a legacy TED_EXPORT R2.0.9 notice)."""
 
 
