@@ -72,6 +72,9 @@ def test_the_wheel_carries_every_package_and_its_data(installed: Path) -> None:
         "classify/cpv_fr.csv",
         "classify/known_words.txt",
         "settings/config.py",
+        "mail/message.py",
+        "formatting/templates.py",
+        "archive/tenders.py",
         "spiders/settings.py",
         "watch/cli.py",
         "run_watch.py",
@@ -103,6 +106,9 @@ def test_the_console_script_runs_from_any_directory(installed: Path, tmp_path: P
     proc = _run(installed, tmp_path, "inspect", str(RECORDED))
     assert proc.returncode == 0, proc.stderr
     assert "24-" in proc.stdout  # the recorded notice, mapped and classified by the installed package
+
+    proc = _run(installed, tmp_path, "demo")  # the recorded notices belong to a source checkout
+    assert proc.returncode == 2 and "make demo" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
     other = tmp_path / "elsewhere"
     other.mkdir()
