@@ -8,6 +8,7 @@ export that streams every matching record with no cap.
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 from collections.abc import Iterable, Sequence
@@ -25,15 +26,45 @@ MAX_WINDOW = 10_000
 
 
 def load_records(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
-    """Records of recorded API responses ({"total_count", "results"}) or JSON lists, in file order."""
+    """Records of recorded API responses ({"total_count", "results"}), JSON lists, or JSON Lines (one record
+    per line, as exported to CSV: see `api_shape`), in file order; a directory gives its .json and .jsonl files."""
     records: list[dict[str, Any]] = []
     for path in paths:
         p = Path(path)
-        files = sorted(p.glob("*.json")) if p.is_dir() else [p]
+        files = sorted([*p.glob("*.json"), *p.glob("*.jsonl")]) if p.is_dir() else [p]
         for f in files:
-            data = json.loads(f.read_text(encoding="utf-8"))
+            text = f.read_text(encoding="utf-8")
+            if f.suffix.lower() == ".jsonl":
+                records.extend(api_shape(json.loads(line)) for line in text.splitlines() if line.strip())
+                continue
+            data = json.loads(text)
             records.extend(data["results"] if isinstance(data, dict) else data)
     return records
+
+
+def _flat_value(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if value == "":
+        return None
+    if value.startswith("[") and value.endswith("]"):
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+        if isinstance(parsed, list):
+            return parsed
+    return value
+
+
+def api_shape(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as the API serves it, from a record that went through a CSV export (string values only).
+
+    The export writes every value as a string: an absent value as "", a list as its Python repr
+    ("['17']", "['', '10', '6']"). The API answers null for the former and a JSON list for the latter.
+    Records already in API shape pass unchanged.
+    """
+    return {key: _flat_value(value) for key, value in record.items()}
 
 
 def rekeyed(templates: Sequence[dict[str, Any]], count: int, days: Sequence[date]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """`run_watch.py inspect`: the normalized notices of recorded source files, as JSON.
 
 Accepts BOAMP API responses ({"total_count", "results"}), JSON lists of BOAMP records or a single record,
-TED Search API responses ({"notices": [...]}) or lists of TED search results, and eForms XML notices.
+TED Search API responses ({"notices": [...]}) or lists of TED search results, and eForms XML notices, and
+JSON Lines of BOAMP records (one per line, string values as a CSV export leaves them: read as the replay serves them).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from notices import boamp, eforms, ted
 from notices.eforms_xml import tree_from_xml
 from notices.model import Notice
+from replay.boamp import load_records
 from settings import WatchError
 
 
@@ -27,6 +29,15 @@ def _load_json(path: Path) -> Any:
         raise InspectError(f"{path}: cannot read ({exc})") from exc
     except json.JSONDecodeError as exc:
         raise InspectError(f"{path}: not JSON ({exc.msg}, line {exc.lineno} column {exc.colno})") from exc
+
+
+def _load_jsonl(path: Path) -> list[Any]:
+    try:
+        return load_records([path])
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InspectError(f"{path}: cannot read ({exc})") from exc
+    except json.JSONDecodeError as exc:
+        raise InspectError(f"{path}: not JSON Lines ({exc.msg}, line {exc.lineno} column {exc.colno})") from exc
 
 
 def _out(notice: Notice, raw: bool, classifier: Any) -> dict[str, Any]:
@@ -55,7 +66,7 @@ def inspect_file(path: Path, *, raw: bool = False, classifier: Any = None) -> li
     """Normalized notices of a file; with a classifier, each with its themes, flags and event."""
     if path.suffix.lower() == ".xml":
         return _eforms_file(path, raw, classifier)
-    data = _load_json(path)
+    data = _load_jsonl(path) if path.suffix.lower() == ".jsonl" else _load_json(path)
     if isinstance(data, dict) and isinstance(data.get("results"), list):
         items, parse, id_field = data["results"], boamp.parse_record, "idweb"
     elif isinstance(data, dict) and isinstance(data.get("notices"), list):
