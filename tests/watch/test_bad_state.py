@@ -109,7 +109,7 @@ def test_a_run_whose_process_died_is_closed_at_the_next_job(watch: Watch) -> Non
 
 def test_a_broken_pipe_exits_quietly(watch: Watch) -> None:
     # inspect prints some 400 kB, far more than a pipe's buffer: the reader leaves while the watch still writes
-    files = sorted(str(p) for p in (ROOT / "data" / "recorded" / "boamp").glob("*.json"))
+    files = sorted(str(p) for p in (ROOT / "tests" / "fixtures" / "boamp").glob("*.json"))
     proc = subprocess.Popen(
         watch.command("inspect", "--raw", *files),
         cwd=ROOT,
