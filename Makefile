@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test run lint bench clean
+.PHONY: setup demo demo-reset test run lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ setup: $(STAMP)
 
 demo: setup
 	$(BIN)/python run_watch.py demo
+
+demo-reset:  # removes the demo's own files (data/demo/) and nothing else
+	rm -rf data/demo
 
 test: setup
 	$(BIN)/python -m pytest -q -n auto

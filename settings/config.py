@@ -378,6 +378,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "WATCH_LISTEN": "alerts.listen",
     "WATCH_OPERATORS": "alarms.operators",
     "WATCH_EDITORS": "newsletter.editors",
+    "WATCH_NEWSLETTER_DIR": "newsletter.out_dir",
     "WATCH_SCHEDULE_CRON": "schedule.cron",
 }
 

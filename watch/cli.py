@@ -353,11 +353,24 @@ def _stats_args(p: argparse.ArgumentParser) -> None:
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     """the whole watch offline on recorded notices (make demo)
 
-    Start a local replay of recorded real notices and run the watch against it.
+    Start a local replay of recorded real notices and run the watch against it, in its own files under
+    data/demo/ (archive, private store, outbox, newsletter, log), whatever config.yaml or WATCH_* say.
     """
-    from watch.demo import run_demo
+    from watch.demo import reset_demo, run_demo
 
+    if args.reset:
+        return reset_demo()
     return run_demo(getattr(args, "config", None))
+
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reset", action="store_true", help="remove the demo's files (data/demo/) and stop")
+
+
+def _demo_config(path: Path | None) -> Config:
+    from watch.demo import demo_config
+
+    return demo_config(path)
 
 
 def cmd_replay(args: argparse.Namespace, config: Config) -> int:
@@ -379,6 +392,7 @@ def _replay_args(p: argparse.ArgumentParser) -> None:
 class Command:
     run: Callable[[argparse.Namespace, Config], int]
     arguments: Callable[..., None] | None = None  # (parser) or (parser, common) for sub-commands
+    config: Callable[[Path | None], Config] = watch_config.load  # the configuration the command runs with
 
     @property
     def help(self) -> str:
@@ -404,7 +418,7 @@ COMMANDS: dict[str, Command] = {
     "prune": Command(cmd_prune, _prune_args),
     "inspect": Command(cmd_inspect, _inspect_args),
     "stats": Command(cmd_stats, _stats_args),
-    "demo": Command(cmd_demo),
+    "demo": Command(cmd_demo, _demo_args, _demo_config),
     "replay": Command(cmd_replay, _replay_args),
 }
 
@@ -438,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config: Config | None = None
     try:
-        config = watch_config.load(getattr(args, "config", None))
+        config = COMMANDS[args.command].config(getattr(args, "config", None))
         check_schedule(config)
         if not Path(config.path).exists():
             print(f"no config.yaml at {config.path}: using defaults", file=sys.stderr)

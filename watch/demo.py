@@ -1,8 +1,14 @@
 """`make demo`: the whole watch, offline, on recorded real notices.
 
-A replay server (replay/) serves the recorded BOAMP API responses of data/recorded with the API's
-semantics; the real spider crawls it in a `scrapy crawl` subprocess into the archive, then the later
-stages run. The replay endpoint has its own watermark, so a later live run starts fresh.
+A replay server (replay/) serves the recorded notices of data/recorded (BOAMP API records, TED eForms
+notices, buyer platforms) with the APIs' semantics; the real spiders crawl it in `scrapy crawl` subprocesses
+into the archive, then the later stages run. The replay endpoint has its own watermark, so a later live run
+starts fresh.
+
+The demo keeps every file it writes under data/demo/ (archive, private store, key, outbox, newsletter, log):
+its paths override config.yaml and the WATCH_* variables, so its sample subscribers never reach a live
+archive or private store, and it never mails anyone (file transport, no operators, no editors).
+`run_watch.py demo --reset` (`make demo-reset`) removes data/demo/ and nothing else.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import contextlib
 import json
 import os
 import shlex
+import shutil
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -24,11 +32,51 @@ from replay.server import ReplayServer
 from replay.ted import TedDataset, load_corpus
 from settings import WatchError
 from settings import config as watch_config
+from settings.config import Config
 from watch.jobs import run_job, run_once
 from watch.stats import collect
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "data" / "recorded"
+DEMO_DIR = ROOT / "data" / "demo"
+# the recorded fortnight ends on the last publication day holding at least this many recorded notices
+BUSY_DAY = 10
+
+
+def demo_env(demo_dir: Path = DEMO_DIR) -> dict[str, str]:
+    """The WATCH_* overrides that keep the demo in its own files and mail nobody.
+
+    They win over config.yaml and over WATCH_* variables already set: a shell prepared for a live
+    deployment must not get the sample subscribers into the live private store.
+    """
+    private = demo_dir / "private"
+    return {
+        "WATCH_DB": str(demo_dir / "watch.db"),
+        "WATCH_PRIVATE_DB": str(private / "watch-private.db"),
+        "WATCH_KEY_FILE": str(private / "secret.key"),
+        "WATCH_OUTBOX_DIR": str(private / "outbox"),
+        "WATCH_NEWSLETTER_DIR": str(demo_dir / "newsletter"),
+        "WATCH_LOG_FILE": str(demo_dir / "logs" / "watch.log"),
+        "WATCH_SMTP_URL": "",  # digests as .eml files in the demo's outbox, never over SMTP
+        "WATCH_OPERATORS": "",
+        "WATCH_EDITORS": "",
+    }
+
+
+def demo_config(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> Config:
+    """The configuration the demo runs with: the user's (themes, event, ...) with the demo's own files."""
+    _check_checkout()
+    return watch_config.load(config_path, env={**os.environ, **demo_env(demo_dir)})
+
+
+def reset_demo(demo_dir: Path = DEMO_DIR) -> int:
+    """`demo --reset`: remove the demo's files (data/demo/), nothing else."""
+    if demo_dir.exists():
+        shutil.rmtree(demo_dir)
+        print(f"Demo reset: removed {demo_dir}")
+    else:
+        print(f"Demo reset: nothing to remove ({demo_dir} does not exist)")
+    return 0
 
 
 def mount_recorded(server: ReplayServer) -> tuple[dict[str, str], str]:
@@ -53,12 +101,30 @@ def mount_recorded(server: ReplayServer) -> tuple[dict[str, str], str]:
     return env, summary
 
 
-def recorded_days() -> tuple[date, date]:
+def _publication_days() -> list[str]:
     records = load_records([CORPUS / "boamp"])
     ted_notices, _ = load_corpus([CORPUS / "ted"])
-    days = [r["dateparution"] for r in records if r.get("dateparution")]
+    days = [str(r["dateparution"])[:10] for r in records if r.get("dateparution")]
     days += [str(n.get("publication-date") or n.get("PD"))[:10] for n in ted_notices]
+    return days
+
+
+def recorded_days() -> tuple[date, date]:
+    days = _publication_days()
     return date.fromisoformat(min(days)), date.fromisoformat(max(days))
+
+
+def demo_phases() -> list[tuple[date, date]]:
+    """The crawl windows the demo runs the watch over, like a watch running through those weeks.
+
+    First up to the end of the recorded fortnight (the last day holding at least BUSY_DAY notices), with the
+    alerts of the morning after, when its tenders are still open; then the few notices recorded later, if any.
+    """
+    days = _publication_days()
+    first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    busy = [day for day, n in Counter(days).items() if n >= BUSY_DAY]
+    end = date.fromisoformat(max(busy)) if busy else last
+    return [(first, end), (end + timedelta(days=1), last)] if end < last else [(first, last)]
 
 
 def _check_checkout() -> None:
@@ -86,21 +152,25 @@ def run_replay(port: int) -> int:
     return 0
 
 
-def run_demo(config_path: Path | None) -> int:
-    _check_checkout()
-    first, last = recorded_days()
+def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
+    phases = demo_phases()
+    results, jobs = [], []
     with ReplayServer() as server:
         env, summary = mount_recorded(server)
-        os.environ.update(env)
-        config = watch_config.load(config_path)
+        os.environ.update({**env, **demo_env(demo_dir)})  # the crawl subprocesses read the same
+        config = demo_config(config_path, demo_dir)
         sample = (ROOT / "data" / "sample_subscribers.csv").read_text(encoding="utf-8")
         with open_private_store(config) as private:
             imported = import_csv(private, sample)
-        print(f"Demo: replaying {summary}; published {first} .. {last}")
-        # alerts as on the morning after the last recorded publication: the tenders open then are the ones sent
-        as_of = datetime.combine(last + timedelta(days=1), time(8), tzinfo=PARIS)
-        print(f"Demo: {len(imported)} sample subscribers (data/sample_subscribers.csv), alerts as of {as_of:%Y-%m-%d}")
-        results, jobs = run_once(config, from_date=first, until_date=last, as_of=as_of)
+        print(f"Demo: replaying {summary}; published {phases[0][0]} .. {phases[-1][1]}")
+        print(f"Demo: {len(imported)} sample subscribers (data/sample_subscribers.csv); files in {demo_dir}")
+        for first, last in phases:
+            # alerts as on the morning after the window: the tenders open then are the ones sent
+            as_of = datetime.combine(last + timedelta(days=1), time(8), tzinfo=PARIS)
+            print(f"Demo: crawling {first} .. {last}, alerts as of {as_of:%Y-%m-%d %H:%M}")
+            crawled, done = run_once(config, from_date=first, until_date=last, as_of=as_of)
+            results += crawled
+            jobs += done
     from newsletter.run import recorded_weeks
 
     weeks = recorded_weeks(config)
@@ -142,11 +212,13 @@ def run_demo(config_path: Path | None) -> int:
     print("Where the results are:")
     print(f"  archive   {db_path} (the analysts' file: notices, procedures, classifications, runs)")
     print(f"  private   {config.resolve_path('private.path')} (subscribers, digests, feedback: never share it)")
-    print("  explore   .venv/bin/python run_watch.py stats")
+    print(f"  explore   WATCH_DB={db_path} .venv/bin/python run_watch.py stats")
     print(
         f'            sqlite3 {db_path} "select published, kind, title from notices order by published desc limit 10"'
     )
-    print("  inspect   .venv/bin/python run_watch.py inspect data/recorded/boamp/fns_2026_contract_notices.json")
+    print("  inspect   .venv/bin/python run_watch.py inspect data/recorded/boamp/flat_records_2024-02.jsonl")
+    print(f"  log       {config.resolve_path('logging.file')}")
+    print("  reset     make demo-reset (removes data/demo/ only)")
     print(f"  digests   {config.resolve_path('alerts.outbox_dir')}/*.eml (open them in a mail client)")
     print(
         f"  newsletter {config.resolve_path('newsletter.out_dir')}/ ({len(weeks)} recorded weeks x html, md, docx, txt)"
