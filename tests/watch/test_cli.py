@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from conftest import BOAMP_FIXTURES, Watch, all_boamp_records, serve_boamp
 
 from replay.server import ReplayServer
 from watch import cli
+
+ROOT_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -190,3 +193,17 @@ def test_config_error_names_the_key(watch: Watch) -> None:
     watch.write_config("sources:\n  boamp:\n    page_size: 1000\n")
     proc = watch.run("stats")
     assert proc.returncode == 2 and "sources.boamp.page_size" in proc.stderr
+
+
+def test_inspect_reads_json_lines_of_records(inspect, tmp_path) -> None:
+    lines = tmp_path / "records.jsonl"
+    first = (ROOT_DIR / "data" / "recorded" / "boamp" / "flat_records_2024-02.jsonl").read_text(encoding="utf-8")
+    lines.write_text("\n".join(first.splitlines()[:3]) + "\n", encoding="utf-8")
+    code, out, err = inspect("--no-classify", str(lines))
+    assert code == 0, err
+    notices = json.loads(out)
+    assert len(notices) == 3 and notices[0]["source_id"] == "24-16169"
+    assert notices[0]["departements"] == ["17"] and notices[0]["kind"] == "award"
+    assert (
+        notices[1]["deadline"] == "2024-03-04T12:00:00+00:00" and notices[1]["descriptors"][0]["label"] == "Ingénierie"
+    )
