@@ -207,7 +207,13 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
     print(f"  quarantine: {stats['quarantine']} record(s)")
     with open_private_store(config) as private:
         outbox = private.execute("select count(*), sum(items), sum(state = 'sent') from outbox").fetchone()
+        digests = private.execute(
+            "select s.name, count(o.id), coalesce(sum(o.items), 0) from subscribers s"
+            " left join outbox o on o.subscriber_id = s.id group by s.id order by s.name"
+        ).fetchall()
     print(f"  alerts: {outbox[0]} digest(s) with {outbox[1] or 0} tender(s) in the outbox, {outbox[2] or 0} delivered")
+    for name, count, items in digests:
+        print(f"    {name}: {count} digest(s), {items} tender(s)")
     print()
     print("Where the results are:")
     print(f"  archive   {db_path} (the analysts' file: notices, procedures, classifications, runs)")
