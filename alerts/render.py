@@ -70,7 +70,7 @@ def why(match: Match, labels: dict[str, str], sub: Subscriber) -> list[str]:
             out.append(f"mot-clé « {value} »")
     places = sorted(set(match.item.departements) & set(sub.all_departements))
     if places and not sub.national:
-        out.append("dans votre territoire (" + ", ".join(departement_label(d) for d in places) + ")")
+        out.append("dans votre territoire : " + ", ".join(departement_label(d) for d in places))
     return out
 
 
