@@ -18,8 +18,10 @@ import pytest
 from alerts import outbox
 from alerts import subscribers as subs
 from alerts.matching import Match
+from alerts.render import change_sentences, evidence_words
 from alerts.tokens import Signer
 from alerts.web import AlertsWeb
+from archive.changes import Change
 from archive.private import open_private
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,3 +197,32 @@ def test_the_pas_pour_nous_page_names_the_tender_and_preferences_show_the_profil
     finally:
         web.stop()
         private.close()
+
+
+def test_each_change_of_a_corrigendum_is_worded(digest) -> None:
+    sub, matches = digest
+    call = by_title(matches, "traiteurs")
+    item = dataclasses.replace(
+        call.item,
+        changes=[
+            Change("deadline_utc", "2026-03-13T11:00:00Z", "2026-03-06T11:00:00Z"),
+            Change("value", 75000.0, 90000.0),
+            Change("title", "Traiteur URSSAF", call.item.title),
+            Change("buyer_name", "EPPDCSI - UNIVERSCIENCE Etablissement public créé par décret", "URSSAF"),
+        ],
+    )
+    assert change_sentences(item) == [
+        "Date limite avancée du vendredi 13 mars 2026 à\u00a012\u00a0h au vendredi 6 mars 2026 à\u00a012\u00a0h",
+        "Montant estimé modifié : 75\u202f000\u00a0€ → 90\u202f000\u00a0€",
+        "Intitulé modifié (auparavant : « Traiteur URSSAF »)",
+        "Acheteur modifié (auparavant : EPPDCSI - UNIVERSCIENCE)",
+    ]
+
+
+def test_a_cpv_code_is_never_shown_without_its_label() -> None:
+    assert evidence_words([{"field": "cpv", "code": "15811000", "weight": 1}]) == [
+        "CPV 15811000 (Produits de panification)"
+    ]
+    assert evidence_words([{"field": "cpv", "code": "00000000", "weight": 1}]) == []  # unknown: left out
+    words = evidence_words([{"text": "pain bio", "weight": 2}, {"field": "cpv", "code": "15811000-6", "weight": 1}])
+    assert words == ["« pain bio »", "CPV 15811000-6 (Produits de panification)"]
