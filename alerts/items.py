@@ -14,7 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
-from archive.tenders import Tender, tenders_changed_since
+from archive.changes import Change, changes
+from archive.tenders import Award, Tender, tenders_changed_since
 from classify.text import tokens
 
 _KIND_ORDER = {"prior_information": 0, "contract_notice": 1, "other": 2, "award": 3}
@@ -51,6 +52,11 @@ class Item:
     last_notice: str
     last_status: str
     words: list[str] = field(default_factory=list)  # title + description tokens, for keywords
+    buyer_city: str | None = None  # the buyer's town and postal code (a place when the notice names none)
+    buyer_postal_code: str | None = None
+    awards: list[Award] = field(default_factory=list)  # winners of the award notices, lot by lot
+    awarded_on: str | None = None  # the award notice's publication day (when no award date is stated)
+    changes: list[Change] = field(default_factory=list)  # what the latest corrigendum changed
 
     @cached_property
     def category(self) -> str:
@@ -97,6 +103,7 @@ def _item(tender: Tender) -> Item:
             if k not in reserved_kinds:
                 reserved_kinds.append(k)
     departements = sorted({d for r in rows for d in r.departements})
+    award_rows = [r for r in rows if r.kind == "award" and r.status != "cancellation"]
     valued = next((r for r in (head, *rows) if r.value), None)
     title = head.title or last.title or ""
     description = head.description
@@ -128,4 +135,9 @@ def _item(tender: Tender) -> Item:
         last_notice=last.key,
         last_status=last.status,
         words=tokens(f"{title}\n{description or ''}").keys,
+        buyer_city=head.buyer_city or last.buyer_city,
+        buyer_postal_code=head.buyer_postal_code if head.buyer_city else last.buyer_postal_code,
+        awards=[a for r in award_rows for a in r.awards],
+        awarded_on=max((r.published for r in award_rows if r.published), default=None),
+        changes=changes(tender),
     )

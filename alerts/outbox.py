@@ -23,6 +23,8 @@ import sqlite_utils
 from alerts.matching import Match
 from alerts.subscribers import Subscriber
 from archive.db import now_iso
+from formatting import display_text
+from formatting.buyers import short_buyer
 from mail.message import to_text
 from mail.transport import TransportError
 
@@ -56,10 +58,13 @@ def enqueue(db: sqlite_utils.Database, sub: Subscriber, matches: list[Match], me
                     "signature": m.item.signature,
                     "outbox_id": outbox_id,
                     "sent_at": stamp,
+                    "title": display_text(m.item.title, 300),
+                    "buyer": short_buyer(display_text(m.item.buyer, 400)),
                 }
                 for m in matches
             ],
             pk=("subscriber_id", "procedure_id"),
+            alter=True,  # a private store from before the title and buyer columns gains them
         )
     return outbox_id
 

@@ -3,7 +3,10 @@
 - POST /u/<token>: one-click unsubscribe (RFC 8058: mail clients POST "List-Unsubscribe=One-Click");
 - GET /u/<token>: a confirmation page whose button POSTs (a GET never changes anything: mail scanners
   follow links);
-- GET /f/<token>: the "pas pour nous" form for one tender; POST /f/<token>: records the reason.
+- GET /f/<token>: the "pas pour nous" form for one tender, named by its title and buyer as the digest sent
+  them (sent_items); POST /f/<token>: records the reason;
+- GET /p/<token>: the subscriber's current profile ("modifier mes préférences") and how to change it (a
+  read-only page: self-service editing is for later).
 An invalid or forged token gets a 404 page and changes nothing.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,9 +23,13 @@ from urllib.parse import parse_qs
 
 import sqlite_utils
 
+from alerts import geo
+from alerts.subscribers import Subscriber
 from alerts.tokens import Signer
 from archive.db import now_iso
-from formatting import environment
+from classify.taxonomy import load as load_taxonomy
+from formatting import environment, money_fr
+from formatting.places import departement_label
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +45,17 @@ REASONS = {
 }
 
 
+NOTICE_KINDS = {"upcoming": "avis de pré-information", "open": "appels d'offres ouverts", "awards": "résultats"}
+FREQUENCIES = {"each_run": "à chaque collecte", "daily": "chaque jour", "weekly": "chaque semaine"}
+
+
 class AlertsWeb:
-    def __init__(self, db_path: Path, signer: Signer, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, db_path: Path, signer: Signer, host: str = "127.0.0.1", port: int = 0, *, contact: str | None = None
+    ):
         self.db_path = db_path
         self.signer = signer
+        self.contact = contact  # whom to write to change a profile (the digests' sender)
         self.env = environment()
         web = self
 
@@ -75,8 +90,19 @@ class AlertsWeb:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def page(self, h: BaseHTTPRequestHandler, status: int, title: str, body: str, form: str | None = None) -> None:
-        content = self.env.get_template("page.html.j2").render(title=title, body=body, form=form).encode()
+    def page(
+        self,
+        h: BaseHTTPRequestHandler,
+        status: int,
+        title: str,
+        body: str,
+        form: str | None = None,
+        rows: list[tuple[str, str]] | None = None,
+        note: str | None = None,
+    ) -> None:
+        """A page: `body` and `rows` (label, value) and `note` are escaped by the template; `form` is our markup."""
+        page = self.env.get_template("page.html.j2")
+        content = page.render(title=title, body=body, form=form, rows=rows or [], note=note).encode()
         h.send_response(status)
         h.send_header("Content-Type", "text/html; charset=utf-8")
         h.send_header("Content-Length", str(len(content)))
@@ -99,7 +125,7 @@ class AlertsWeb:
         path = h.path.split("?", 1)[0]
         kind, _, token = path.strip("/").partition("/")
         parts = self.signer.verify(token) if token else None
-        if kind not in ("u", "f") or not parts or parts[0] != kind:
+        if kind not in ("u", "f", "p") or not parts or parts[0] != kind:
             self.page(h, 404, "Lien invalide", "Ce lien n'est pas valide. Rien n'a été modifié.")
             return
         try:
@@ -122,6 +148,8 @@ class AlertsWeb:
                 return
             if kind == "u":
                 self._unsubscribe(h, db, method, subscriber_id, row[0], path)
+            elif kind == "p":
+                self._preferences(h, db, method, subscriber_id)
             else:
                 self._feedback(h, db, method, subscriber_id, parts[2] if len(parts) > 2 else "", form, path)
         finally:
@@ -146,7 +174,20 @@ class AlertsWeb:
         logger.info("alerts: subscriber %d unsubscribed", subscriber_id)
         self.page(h, 200, "Désabonnement confirmé", "Vous ne recevrez plus la veille. Merci de l'avoir suivie.")
 
+    def _sent(self, db, subscriber_id: int, procedure_id: str) -> tuple[str | None, str | None]:  # noqa: ANN001
+        """(title, buyer) of a tender as the digest sent it to this subscriber; (None, None) if unknown."""
+        try:
+            row = db.execute(
+                "select title, buyer from sent_items where subscriber_id = ? and procedure_id = ?",
+                [subscriber_id, procedure_id],
+            ).fetchone()
+        except sqlite3.OperationalError:  # a private store from before these columns, no digest sent since
+            return None, None
+        return (row[0], row[1]) if row else (None, None)
+
     def _feedback(self, h, db, method: str, subscriber_id: int, procedure_id: str, form: dict, path: str) -> None:  # noqa: ANN001
+        title, buyer = self._sent(db, subscriber_id, procedure_id)
+        rows = [("Marché", title or "marché de votre veille")] + ([("Acheteur", buyer)] if buyer else [])
         if method == "GET":
             options = "".join(
                 f'<label><input type="radio" name="reason" value="{k}"> {html.escape(v)}</label><br>'
@@ -160,6 +201,7 @@ class AlertsWeb:
                 form=f'<form method="post" action="{html.escape(path)}">{options}'
                 '<input type="text" name="comment" maxlength="500" placeholder="Précisez (facultatif)">'
                 '<button type="submit">Envoyer</button></form>',
+                rows=rows,
             )
             return
         reason = (form.get("reason") or ["autre"])[0]
@@ -176,4 +218,44 @@ class AlertsWeb:
                 },
                 replace=True,  # one reason per structure and tender: a replayed form replaces it, adds no row
             )
-        self.page(h, 200, "Merci", "C'est noté : nous affinerons votre veille.")
+        self.page(h, 200, "Merci", "C'est noté : nous affinerons votre veille.", rows=rows)
+
+    def _preferences(self, h, db, method: str, subscriber_id: int) -> None:  # noqa: ANN001
+        """The profile the digests are built from, read-only (a POST changes nothing either)."""
+        row = db.execute("select * from subscribers where id = ?", [subscriber_id]).fetchone()
+        names = [d[0] for d in db.execute("select * from subscribers limit 0").description]
+        sub = Subscriber.from_row(dict(zip(names, row, strict=True)))
+        labels = {t.code: t.label for t in load_taxonomy(None).themes}
+        if sub.national:
+            where = "toute la France"
+        else:
+            where = ", ".join(
+                [geo.REGIONS[r][0] for r in sub.regions if r in geo.REGIONS]
+                + [departement_label(d) for d in sub.departements]
+            )
+        amounts = [
+            f"à partir de {money_fr(sub.value_min)}" if sub.value_min is not None else "",
+            f"jusqu'à {money_fr(sub.value_max)}" if sub.value_max is not None else "",
+        ]
+        rows = [
+            ("Structure", sub.name),
+            ("Thèmes", ", ".join(labels.get(t, t) for t in sub.themes) or "aucun (mots-clés seulement)"),
+            ("Territoire", where or "non précisé"),
+            ("Mots-clés", ", ".join(sub.keywords) or "aucun"),
+            ("Mots exclus", ", ".join(sub.exclude_keywords) or "aucun"),
+            ("Montants", " ".join(a for a in amounts if a) or "tous"),
+            ("Avis reçus", ", ".join(NOTICE_KINDS.get(k, k) for k in sub.notice_kinds)),
+            ("Fréquence", FREQUENCIES.get(sub.frequency, sub.frequency)),
+            ("Adresses", ", ".join(sub.emails)),
+            ("Abonnement", "actif" if sub.active else "désabonné"),
+        ]
+        how = f"écrivez à {self.contact}" if self.contact else "répondez à l'un de nos messages"
+        self.page(
+            h,
+            200,
+            "Mes préférences",
+            "Votre veille est construite à partir de ce profil.",
+            rows=rows,
+            note=f"Pour le modifier (thèmes, territoire, mots-clés, fréquence…), {how} en indiquant les "
+            "changements souhaités : nous mettrons votre profil à jour.",
+        )

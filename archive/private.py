@@ -55,7 +55,15 @@ def _schema(db: sqlite_utils.Database) -> None:
     )
     db["subscribers"].create_index(["name"], unique=True, if_not_exists=True)
     db["sent_items"].create(
-        {"subscriber_id": int, "procedure_id": str, "signature": str, "outbox_id": int, "sent_at": str},
+        {
+            "subscriber_id": int,
+            "procedure_id": str,
+            "signature": str,
+            "outbox_id": int,
+            "sent_at": str,
+            "title": str,  # the tender as the digest named it, for the "pas pour nous" page
+            "buyer": str,
+        },
         pk=("subscriber_id", "procedure_id"),
         if_not_exists=True,
     )

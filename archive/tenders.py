@@ -212,13 +212,27 @@ def stale_classifications(db: sqlite_utils.Database, version: str) -> int:
 
 @dataclass
 class Award:
+    """One winner of one lot (or of the whole contract when `lot` is None), as the award notice states it."""
+
     winner: str | None
     amount: float | None = None
     currency: str | None = None
+    lot: str | None = None
+    award_date: str | None = None  # ISO day the contract was awarded, when the notice says it
+    siret: str | None = None
+    intended: bool = False  # a VEAT names the contractor the buyer intends to award to: not yet an award
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Award:
-        return cls(d.get("winner"), d.get("amount"), d.get("currency"))
+        return cls(
+            d.get("winner"),
+            d.get("amount"),
+            d.get("currency"),
+            lot=d.get("lot"),
+            award_date=d.get("award_date"),
+            siret=d.get("siret"),
+            intended=bool(d.get("intended")),
+        )
 
 
 @dataclass
@@ -244,6 +258,8 @@ class TenderNotice:
     updated_at: str | None
     position: int | None
     classification: Classification | None
+    buyer_city: str | None = None  # the buyer's address (town, postal code), when the notice gives it
+    buyer_postal_code: str | None = None
 
     @property
     def key(self) -> str:
@@ -291,6 +307,8 @@ class TenderNotice:
             updated_at=row["updated_at"],
             position=row["position"],
             classification=classification,
+            buyer_city=row.get("buyer_city"),
+            buyer_postal_code=row.get("buyer_postal_code"),
         )
 
 
@@ -310,6 +328,7 @@ _SELECT = """select coalesce(pn.procedure_id, n.source || ':' || n.source_id) as
     p.deadline as p_deadline, p.deadline_utc as p_deadline_utc, pn.position,
     n.source, n.source_id, n.kind, n.status, n.title, n.description, n.buyer_name, n.place, n.url, n.value,
     n.currency, n.departements, n.awards, n.published, n.deadline, n.deadline_utc, n.updated_at,
+    n.buyer_city, n.buyer_postal_code,
     c.source as c_source, c.source_id as c_source_id, c.taxonomy_version as c_taxonomy_version, c.themes as c_themes,
     c.social as c_social, c.event as c_event, c.event_name as c_event_name, c.classified_at as c_classified_at
     from notices n

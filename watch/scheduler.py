@@ -129,7 +129,13 @@ def start_endpoint(config: Config) -> Any:
 
     open_private_store(config).close()  # created, and an old archive's private tables moved, before serving
     host, _, port = config["alerts.listen"].rpartition(":")
-    return AlertsWeb(config.resolve_path("private.path"), Signer(signing_key(config)), host, int(port)).start()
+    return AlertsWeb(
+        config.resolve_path("private.path"),
+        Signer(signing_key(config)),
+        host,
+        int(port),
+        contact=config["alerts.sender"],
+    ).start()
 
 
 def serve(config: Config, runner: Runner | None = None) -> int:
