@@ -143,8 +143,23 @@ def _settle(notice: Notice, record: dict, flat: Stated, form: Stated) -> None:
         notice.deadline_unknown = True
     deadline = form.deadline if form.deadline is not None else flat.deadline
     if deadline is None and notice.kind in ("contract_notice", "prior_information"):
-        deadline = _deadline(notice, v.text(record.get("datelimitereponse")), "datelimitereponse")
+        deadline = _deadline(notice, _flat_deadline(record), "datelimitereponse")
     notice.deadline = deadline
+
+
+# Families whose flat `datelimitereponse` is the Paris wall time labelled +00:00. Read from the records: FNS
+# 26-7308 and 26-7298 state 12:00 (Paris) in gestion and 12:00+00:00 flat, JOUE 26-85090 states 12:00+02:00 and
+# 10:00+00:00 flat (converted right); in the 1,400 notices of February 2024, FNS and MAPA flat deadlines cluster
+# at 12:00 "+00:00" (local noon) and JOUE ones at 10:00-11:00 (noon in Paris, converted).
+_FLAT_DEADLINE_IS_PARIS_TIME = ("FNS", "MAPA")
+
+
+def _flat_deadline(record: dict) -> str | None:
+    """The flat deadline as a datetime string whose offset can be trusted (none: Paris time)."""
+    value = v.text(record.get("datelimitereponse"))
+    if value and (v.text(record.get("famille")) or "").upper() in _FLAT_DEADLINE_IS_PARIS_TIME:
+        return value.removesuffix("+00:00").removesuffix("Z")  # naive, read as Paris time by parse_deadline
+    return value
 
 
 def _fill_flat(notice: Notice, record: dict, gestion: dict) -> Stated:

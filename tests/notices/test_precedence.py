@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from conftest import record
@@ -94,3 +94,25 @@ def test_every_mapper_refuses_a_record_with_a_record_error(build) -> None:
     with pytest.raises(RecordError) as refused:
         build()
     assert isinstance(refused.value, WatchError) and isinstance(refused.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("famille", "expected"),
+    [
+        ("FNS", "2024-03-04T11:00:00+00:00"),
+        ("MAPA", "2024-03-04T11:00:00+00:00"),
+        ("JOUE", "2024-03-04T12:00:00+00:00"),
+    ],
+)
+def test_a_flat_deadline_is_paris_time_for_national_notices_and_utc_for_joue(famille: str, expected: str) -> None:
+    """Only the flat field gives a deadline (as in the February 2024 corpus): FNS and MAPA write the Paris
+    wall time with +00:00, JOUE converts it."""
+    record = {
+        "idweb": "24-1",
+        "famille": famille,
+        "objet": "Nettoyage",
+        "dateparution": "2024-02-08",
+        "nature": "APPEL_OFFRE",
+        "datelimitereponse": "2024-03-04T12:00:00+00:00",
+    }
+    assert parse_record(record).deadline.astimezone(UTC).isoformat() == expected
