@@ -205,5 +205,5 @@ def test_inspect_reads_json_lines_of_records(inspect, tmp_path) -> None:
     assert len(notices) == 3 and notices[0]["source_id"] == "24-16169"
     assert notices[0]["departements"] == ["17"] and notices[0]["kind"] == "award"
     assert (
-        notices[1]["deadline"] == "2024-03-04T12:00:00+00:00" and notices[1]["descriptors"][0]["label"] == "Ingénierie"
+        notices[1]["deadline"] == "2024-03-04T12:00:00+01:00" and notices[1]["descriptors"][0]["label"] == "Ingénierie"
     )
