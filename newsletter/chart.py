@@ -65,7 +65,13 @@ def svg(chart: Chart) -> str:
     text = out.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
+    text = re.sub(r'^<svg([^>]*?) width="([\d.]+)pt" height="([\d.]+)pt"', _responsive, text, count=1)
     return text.replace("<svg ", '<svg role="img" aria-label="Graphique de la semaine (données dans le tableau)" ', 1)
+
+
+def _responsive(m: re.Match[str]) -> str:
+    """Full width on a phone, never wider than drawn (the viewBox keeps the proportions)."""
+    return f'<svg{m.group(1)} width="100%" style="max-width:{m.group(2)}pt;height:auto"'
 
 
 def png(chart: Chart) -> bytes:

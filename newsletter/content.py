@@ -231,7 +231,7 @@ def describe_change(change: Change) -> str:
         "place": "lieu",
     }.get(change.field, change.field)
     if change.field == "title":
-        return f"nouvel intitulé : « {fmt(change.after)} »"
+        return f"nouvel intitulé : «\u00a0{fmt(change.after)}\u00a0»"
     return f"{label} : {fmt(change.before)} → {fmt(change.after)}"
 
 
@@ -472,16 +472,15 @@ def chapo(entries: list[Entry], chart: Chart | None, soon_from: str, soon_to: st
     valued = [e for e in entries if e.amount]
     if valued:
         big = max(valued, key=lambda e: (e.amount, e.key))
-        lines.append(
-            f"Le plus important : « {big.title} »" + (f" ({big.buyer})" if big.buyer else "") + f", {big.value}."
-        )
+        buyer = f" ({big.buyer})" if big.buyer else ""
+        lines.append(f"Le plus important : «\u00a0{big.title}\u00a0»{buyer}, {big.value}.")
     if social:
-        lines.append("À signaler pour l'ESS : " + " ; ".join(f"« {e.title} »" for e in social[:3]) + ".")
+        lines.append("À signaler pour l'ESS : " + " ; ".join(f"«\u00a0{e.title}\u00a0»" for e in social[:3]) + ".")
     soon = [e for e in entries if e.deadline_utc and soon_from <= e.deadline_utc < soon_to]
     if soon:
         lines.append(
             "À ne pas manquer, dans les sept jours : "
-            + " ; ".join(f"« {e.title} », {e.deadline}" for e in soon[:3])
+            + " ; ".join(f"«\u00a0{e.title}\u00a0», {e.deadline}" for e in soon[:3])
             + (f" (et {_count(len(soon) - 3, 'autre', 'autres')})" if len(soon) > 3 else "")
             + "."
         )

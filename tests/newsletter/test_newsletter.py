@@ -280,7 +280,7 @@ def test_a_corrigendum_says_what_changed_and_the_tender_appears_once(tmp_path: P
         text = unescape(render(issue, fmt).decode())
         assert MOVED in text and "Ce qui change" in text
         # listed once (the draft chapô names it too, between quotes)
-        assert text.count("Prestations traiteurs pour l'URSSAF Normandie") - text.count("« Prestations") == 1
+        assert text.count("Prestations traiteurs pour l'URSSAF Normandie") - text.count("«\u00a0Prestations") == 1
     assert any(MOVED in t for _, t in docx_outline(render(issue, "docx")))
 
 
@@ -329,7 +329,7 @@ def test_the_draft_chapo_and_the_editors_intro(tmp_path: Path) -> None:
     chapo = draft.intro[0]
     assert chapo.startswith("Cette semaine, la veille a repéré 2 marchés en lien avec l'ESS, dont 1 réservé")
     assert "En tête : Agriculture de proximité (1) et Sûreté des équipements (1)." in chapo
-    assert "Le plus important : « Procurement Title --- »" in chapo
+    assert "Le plus important : «\u00a0Procurement Title ---\u00a0»" in chapo
     for fmt in ("html", "md", "txt"):
         assert "Brouillon de chapô" in unescape(render(draft, fmt).decode())
     edited = compile_week(a, "2026-W37", intro=["Le mot de la rédaction."])
@@ -339,7 +339,7 @@ def test_the_draft_chapo_and_the_editors_intro(tmp_path: Path) -> None:
         archive(tmp_path / "b", [corrigendum("26-7400", "2026-02-27T12:00:00", "2026-02-17")]), "2026-W08"
     )
     assert due.intro[0].endswith(
-        "À ne pas manquer, dans les sept jours : « Prestations traiteurs pour l'URSSAF Normandie »,"
+        "À ne pas manquer, dans les sept jours : «\u00a0Prestations traiteurs pour l'URSSAF Normandie\u00a0»,"
         " vendredi 27 février 2026 à\u00a012\u00a0h."
     )
 
