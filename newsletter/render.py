@@ -188,11 +188,13 @@ def _chart(doc, issue: Issue) -> None:  # noqa: ANN001 - a docx Document
     doc.add_heading("La semaine en image", level=1)
     doc.add_picture(io.BytesIO(charts.png(c)), width=Cm(16))
     table = doc.add_table(rows=1, cols=3)
-    table.style = doc.styles["Light List"]
+    table.style = doc.styles["Table Grid"]
     for cell, text in zip(
         table.rows[0].cells, ("Thème", "Cette semaine", f"Moyenne des {c.weeks} semaines précédentes"), strict=True
     ):
         cell.text = text
+        run = cell.paragraphs[0].runs[0]
+        run.bold, run.font.color.rgb = True, TEAL
     for row in c.rows:
         cells = table.add_row().cells
         cells[0].text, cells[1].text, cells[2].text = row.label, str(row.week), _decimal(row.average)
