@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 from archive.db import open_db
 from archive.procedures import rebuild
 from archive.store import Archive
+from archive.tenders import tenders_published
 from classify.archive_run import classify_archive
 from classify.engine import Classifier
 from classify.taxonomy import THEME_CODES as THEMES
@@ -286,12 +287,17 @@ def test_a_corrigendum_says_what_changed_and_the_tender_appears_once(tmp_path: P
 
 def test_a_cancellation_is_a_status_not_part_of_the_title(tmp_path: Path) -> None:
     cancelled = corrigendum("26-7401", "2026-02-27T12:00:00", "2026-01-24", status="ANNULATION")
-    cancelled["objet"] = "Prestations traiteurs pour l'URSSAF Normandie (annulation)"
-    donnees = json.loads(cancelled["donnees"])
-    donnees["FNSimple"]["initial"]["natureMarche"] = donnees["FNSimple"]["initial"].get("natureMarche")
+    donnees = json.loads(cancelled["donnees"])  # as some buyers word it: the status glued to the title
+    donnees["FNSimple"]["initial"]["natureMarche"]["intitule"] = (
+        "Prestations traiteurs pour l'URSSAF Normandie (annulation)"
+    )
     cancelled["donnees"] = json.dumps(donnees)
-    issue = compile_week(archive(tmp_path, [cancelled]), "2026-W04")
+    a = archive(tmp_path, [cancelled])
+    [notice] = [n for t in tenders_published(a.db, "2026-01-24", "2026-01-24") for n in t.notices]
+    assert notice.title.endswith("(annulation)")
+    issue = compile_week(a, "2026-W04")
     [entry] = issue.entries
+    assert entry.title == "Prestations traiteurs pour l'URSSAF Normandie"
     assert entry.status == "cancellation" and entry.status_label == "Annulé"
     assert "annulation" not in entry.title.lower()
     assert "ANNULÉ" in render(issue, "md").decode() and "[ANNULÉ]" in render(issue, "txt").decode()
