@@ -62,7 +62,8 @@ logger = logging.getLogger(__name__)
 
 # Where a tender goes when it qualifies for several sections: the first of these (see the module's docstring).
 SECTION_PRECEDENCE = ("results", "changes", "new", "upcoming", "deadlines")
-SOURCES = {"boamp": "BOAMP", "ted": "TED"}  # a buyer platform is named as the archive names its source
+# How a reader knows each source; another buyer platform is named as configured (platforms.*.name).
+SOURCES = {"boamp": "BOAMP", "ted": "TED", "place": "PLACE", "maximilien": "Maximilien"}
 OTHERS = "Autres marchés signalés"
 PREVIOUS_WEEKS = 4  # the picture of the week compares the week with the average of the 4 weeks before
 SOON_DAYS = 7  # the chapô names the deadlines closing within a week of the issue

@@ -25,7 +25,7 @@ from archive.tenders import tenders_published
 from classify.archive_run import classify_archive
 from classify.engine import Classifier
 from classify.taxonomy import THEME_CODES as THEMES
-from newsletter.content import Compiler, Filter, last_complete_week, parse_week, read_intro
+from newsletter.content import Compiler, Filter, last_complete_week, parse_week, read_intro, source_label
 from newsletter.render import render
 from newsletter.run import mail_to_editors
 from notices.boamp import parse_record
@@ -326,6 +326,16 @@ def test_each_item_carries_its_source_and_publication_date(tmp_path: Path) -> No
             assert f"Source : {e.provenance}" in outline
         for text in [*texts.values(), "\n".join(outline)]:
             assert "Sources : BOAMP, TED et profils d'acheteurs." in text
+
+
+def test_source_names() -> None:
+    assert [source_label(s) for s in ("boamp", "ted", "place", "maximilien", "achatpublic-93")] == [
+        "BOAMP",
+        "TED",
+        "PLACE",
+        "Maximilien",
+        "achatpublic-93",
+    ]
 
 
 def test_the_draft_chapo_and_the_editors_intro(tmp_path: Path) -> None:
