@@ -11,14 +11,25 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+from functools import lru_cache
 
-from newsletter.content import Chart
+from newsletter.content import Chart, ChartRow
 
 TEAL, GREY, PURPLE = "#0f766e", "#9ca3af", "#5b21b6"
 
 
 def _figure(chart: Chart):  # -> matplotlib.figure.Figure
+    """One figure per issue: the HTML's SVG and the DOCX's PNG are saved from the same one."""
+    key = (tuple((r.label, r.week, r.average) for r in chart.rows), chart.social, chart.total, chart.weeks)
+    return _drawn(key)
+
+
+@lru_cache(maxsize=4)
+def _drawn(key: tuple):  # -> matplotlib.figure.Figure
     import matplotlib
+
+    rows_data, social, total, weeks = key
+    chart = Chart([ChartRow(*r) for r in rows_data], social, total, weeks)
 
     matplotlib.use("Agg", force=True)
     from matplotlib.figure import Figure  # no pyplot: no global state, no GUI
