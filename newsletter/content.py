@@ -477,6 +477,13 @@ def chapo(entries: list[Entry], chart: Chart | None, soon_from: str, soon_to: st
         lines.append(f"Le plus important : «\u00a0{big.title}\u00a0»{buyer}, {big.value}.")
     if social:
         lines.append("À signaler pour l'ESS : " + " ; ".join(f"«\u00a0{e.title}\u00a0»" for e in social[:3]) + ".")
+    corrected = sum(e.status == "corrigendum" for e in entries)
+    cancelled = sum(e.status == "cancellation" for e in entries)
+    if corrected or cancelled:
+        counts = [
+            _count(n, word, word + "s") for n, word in ((corrected, "rectificatif"), (cancelled, "annulation")) if n
+        ]
+        lines.append(f"À noter aussi : {' et '.join(counts)}.")
     soon = [e for e in entries if e.deadline_utc and soon_from <= e.deadline_utc < soon_to]
     if soon:
         lines.append(

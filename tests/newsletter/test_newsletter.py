@@ -277,6 +277,7 @@ def test_a_corrigendum_says_what_changed_and_the_tender_appears_once(tmp_path: P
     assert [s.key for s in issue.sections if s.entries] == ["changes"]
     assert entry.status == "corrigendum" and entry.status_label == "Rectifié"
     assert entry.changes == [MOVED]
+    assert "À noter aussi : 1 rectificatif." in issue.intro[0]
     for fmt in ("html", "md", "txt"):
         text = unescape(render(issue, fmt).decode())
         assert MOVED in text and "Ce qui change" in text
