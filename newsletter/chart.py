@@ -1,0 +1,92 @@
+"""The picture of the week: the week's tenders by theme against the previous weeks' average, and the share
+reserved to the ESS or with an insertion clause. One small matplotlib figure per issue (Agg backend, no GUI),
+as SVG for the HTML and PNG for the DOCX; its data is also given as a table in every format.
+
+The output is made deterministic (fixed SVG hash salt, no date or software in the metadata), so the same
+issue gives the same bytes with the same matplotlib.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from functools import lru_cache
+
+from newsletter.content import Chart, ChartRow
+
+TEAL, GREY, PURPLE = "#0f766e", "#9ca3af", "#5b21b6"
+
+
+def _figure(chart: Chart):  # -> matplotlib.figure.Figure
+    """One figure per issue: the HTML's SVG and the DOCX's PNG are saved from the same one."""
+    key = (tuple((r.label, r.week, r.average) for r in chart.rows), chart.social, chart.total, chart.weeks)
+    return _drawn(key)
+
+
+@lru_cache(maxsize=4)
+def _drawn(key: tuple):  # -> matplotlib.figure.Figure
+    import matplotlib
+
+    rows_data, social, total, weeks = key
+    chart = Chart([ChartRow(*r) for r in rows_data], social, total, weeks)
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.figure import Figure  # no pyplot: no global state, no GUI
+
+    rows = chart.rows[::-1]  # the first theme on top
+    top, bottom = 0.85, 0.35  # inches: the title and the legend above, the axis below
+    height = top + bottom + 0.45 * max(len(rows), 1)
+    fig = Figure(figsize=(7.2, height), dpi=100)
+    with matplotlib.rc_context({"svg.hashsalt": "ess-newsletter", "svg.fonttype": "path", "font.size": 9}):
+        ax = fig.add_axes((0.34, bottom / height, 0.62, 1 - (top + bottom) / height))
+        y = list(range(len(rows)))
+        ax.barh([i + 0.2 for i in y], [r.week for r in rows], height=0.4, color=TEAL, label="Cette semaine")
+        ax.barh(
+            [i - 0.2 for i in y],
+            [r.average for r in rows],
+            height=0.4,
+            color=GREY,
+            label=f"Moyenne des {chart.weeks} semaines précédentes",
+        )
+        ax.set_yticks(y, ["\n".join(textwrap.wrap(r.label, 28)) for r in rows])
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        fig.legend(loc="upper left", bbox_to_anchor=(0.015, 1 - 0.32 / height), ncols=2, frameon=False, fontsize=8)
+        fig.suptitle(
+            f"Marchés par thème — réservés ou avec clause d'insertion : {chart.social} sur {chart.total}"
+            f" ({chart.share})",
+            x=0.02,
+            y=0.98,
+            ha="left",
+            fontsize=10,
+            color="#111827",
+        )
+    return fig
+
+
+def svg(chart: Chart) -> str:
+    """The chart as an inline <svg> element (no XML prolog, no DOCTYPE, no metadata)."""
+    import matplotlib
+
+    out = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "ess-newsletter", "svg.fonttype": "path"}):
+        _figure(chart).savefig(out, format="svg", metadata={"Date": None, "Creator": None, "Format": None})
+    text = out.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
+    text = re.sub(r'^<svg([^>]*?) width="([\d.]+)pt" height="([\d.]+)pt"', _responsive, text, count=1)
+    return text.replace("<svg ", '<svg role="img" aria-label="Graphique de la semaine (données dans le tableau)" ', 1)
+
+
+def _responsive(m: re.Match[str]) -> str:
+    """Full width on a phone, never wider than drawn (the viewBox keeps the proportions)."""
+    return f'<svg{m.group(1)} width="100%" style="max-width:{m.group(2)}pt;height:auto"'
+
+
+def png(chart: Chart) -> bytes:
+    """The chart as a PNG (for the DOCX), without the software's name in its metadata."""
+    out = io.BytesIO()
+    _figure(chart).savefig(out, format="png", dpi=150, metadata={"Software": None})
+    return out.getvalue()
