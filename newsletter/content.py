@@ -31,6 +31,8 @@ from archive.changes import Change, changes
 from archive.tenders import Tender, TenderNotice, query_tenders, tenders_due, tenders_published
 from classify.text import phrase_key, tokens
 from formatting import RESERVED_KINDS, date_fr, display_text, money_fr, safe_url
+from formatting.buyers import short_buyer
+from formatting.places import place_label
 from notices.dates import PARIS
 from settings import WatchError
 
@@ -271,7 +273,12 @@ class Compiler:
             for a in notice.awards
             if a.winner
         ]
-        place = notice.place or ", ".join(notice.departements) or None
+        place = place_label(
+            display_text(notice.place, 200),
+            notice.departements,
+            city=notice.buyer_city,
+            postal_code=notice.buyer_postal_code,
+        )
         title = display_text(notice.title, 300) or ""
         if notice.status == "cancellation":
             title = _CANCELLED_SUFFIX.sub("", title) or title
@@ -281,7 +288,7 @@ class Compiler:
         return Entry(
             key=key,
             title=title,
-            buyer=display_text(notice.buyer_name, 200),
+            buyer=short_buyer(display_text(notice.buyer_name, 400)),
             place=display_text(place, 120),
             deadline=date_fr(notice.deadline) if notice.deadline else None,
             value=money_fr(notice.value, notice.currency) if notice.value else None,
