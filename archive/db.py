@@ -250,6 +250,19 @@ def _m009_run_process(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("host", str)
 
 
+def _m010_fts_notes_and_lots(db: sqlite_utils.Database) -> None:
+    """Full text over the notes (execution conditions, criteria: where insertion clauses are written) and the
+    lots too, beside title, description and buyer; the index is rebuilt from the notices."""
+    db["notices"].disable_fts()
+    db["notices"].enable_fts(
+        ["title", "description", "notes", "lots", "buyer_name"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+        replace=True,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
     ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
@@ -260,6 +273,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("007_checked_values", _m007_checked_values),
     ("008_private_tables_out", _m008_private_tables_out),
     ("009_run_process", _m009_run_process),
+    ("010_fts_notes_and_lots", _m010_fts_notes_and_lots),
 ]
 
 
