@@ -148,7 +148,7 @@ def rebuild(db: sqlite_utils.Database, *, now: datetime) -> dict[str, int]:
         theme_rows += [
             {"buyer_key": key, "theme": theme, "year": year, "notices": n} for (theme, year), n in by_year.items()
         ]
-    for table in ("buyer_themes", "buyer_notices", "buyers"):
+    for table in ("buyer_themes", "buyer_notices", "buyers_fts", "buyers"):
         db[table].drop(ignore=True)
     db["buyers"].create(
         {
