@@ -336,7 +336,8 @@ order by n.deadline_utc""",
         "description": "Les titulaires des marchés attribués : nombre d'attributions, montant total, acheteurs.",
         "sql": """select winner as titulaire, winner_siret as siret, count(*) as attributions,
   sum(amount) as montant_total, count(distinct buyer_name) as acheteurs, max(published) as derniere
-from awards_flat where winner is not null group by winner, winner_siret order by attributions desc, montant_total desc""",
+from awards_flat where winner is not null
+group by winner, winner_siret order by attributions desc, montant_total desc""",
     },
     "historique_procedure": {
         "title": "Ce qui a changé dans une procédure",

@@ -107,6 +107,12 @@ def _hostport(value: Any) -> str | None:
     return None if host and port.isdigit() and 0 < int(port) < 65536 else f"expected host:port, got {value!r}"
 
 
+def _ocid_prefix(value: Any) -> str | None:
+    """An OCDS ocid prefix: "ocds-" and six characters (registered), then optionally a publisher's own part."""
+    ok = re.fullmatch(r"ocds-[a-z0-9]{6}(-[A-Za-z0-9._]+)*", str(value))
+    return None if ok else f"expected an OCDS prefix like ocds-213czf or ocds-213czf-ess, got {value!r}"
+
+
 def _level(value: Any) -> str | None:
     levels = ("DEBUG", "INFO", "WARNING", "ERROR")
     return None if str(value).upper() in levels else f"expected one of {', '.join(levels)}, got {value!r}"
@@ -347,6 +353,14 @@ SCHEMA: dict[str, Any] = {
         "quarantine_min": Setting(int, 20, _positive, "quarantined records in one run before it can be a spike"),
         "quarantine_share": Setting(float, 0.05, _ratio, "share of a run's records quarantined that is a spike"),
         "min_free_mb": Setting(int, 500, _positive, "free disk space under the archive below this is an alarm"),
+    },
+    "exports": {
+        "ocid_prefix": Setting(
+            str,
+            "ocds-xxxxxx-ess",
+            _ocid_prefix,
+            "prefix of the OCDS ocid of each procedure (register one at the Open Contracting Partnership)",
+        ),
     },
     "maintenance": {
         "raw_days": Setting(int, 180, _positive, "prune drops raw source payloads older than this (notices kept)"),

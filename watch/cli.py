@@ -388,6 +388,93 @@ def _replay_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8765, help="local port (default 8765)")
 
 
+def cmd_explore(args: argparse.Namespace, config: Config) -> int:
+    """Datasette on the analysts' archive, with French titles, facets and canned queries
+
+    Prepare the archive for analysts (label tables, flat views, the buyer directory) and serve it with
+    Datasette on loopback (--host to change), with the project's metadata: titles and descriptions, units,
+    facets, full-text search and canned queries. --public turns arbitrary SQL off. The private store is never
+    served. Runs until Ctrl-C.
+    """
+    from analysts.explore import serve
+
+    return serve(
+        config.resolve_path("archive.path"),
+        private=config.resolve_path("private.path"),
+        port=args.port,
+        host=args.host,
+        public=args.public,
+    )
+
+
+def _explore_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=8001, help="local port (default 8001)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
+    p.add_argument("--public", action="store_true", help="no arbitrary SQL: tables, facets and canned queries only")
+
+
+def _theme(value: str) -> str:
+    from classify.taxonomy import THEME_CODES
+
+    if value not in THEME_CODES:
+        raise argparse.ArgumentTypeError(f"unknown theme {value!r} (known: {', '.join(THEME_CODES)})")
+    return value
+
+
+def cmd_buyers(args: argparse.Namespace, config: Config) -> int:
+    """the buyer directory: each buyer's notices, themes and social shares
+
+    List the buyers with the most notices (in one theme with --theme): SIREN when the notices give a SIRET
+    (spellings sharing one are one buyer), département, notices, themes, and the shares of reserved contracts,
+    insertion clauses and social criteria. --json for every field (latest needs, upcoming tenders).
+    """
+    from analysts.buyers import render_buyers, top_buyers
+    from analysts.tables import prepare
+    from archive.db import open_db
+
+    with open_db(config.resolve_path("archive.path")) as db:
+        prepare(db)
+        buyers = top_buyers(db, top=args.top, theme=args.theme)
+    if args.json:
+        print(json.dumps(buyers, ensure_ascii=False, indent=2))
+    else:
+        print(render_buyers(buyers, args.theme))
+    return 0
+
+
+def _buyers_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--top", type=int, default=20, help="how many buyers (default 20)")
+    p.add_argument("--theme", type=_theme, help="only buyers with notices in this theme, most first")
+    p.add_argument("--json", action="store_true", help="machine-readable output, every field")
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    """export the notices as CSV, Excel or an OCDS 1.1 release package
+
+    Write the archived notices (from --since, in --theme) as CSV (French headers, ';', UTF-8 with BOM), XLSX,
+    or OCDS 1.1 JSON (one release per notice, ocid per procedure with exports.ocid_prefix; lots, reserved
+    participation, reserved execution and sustainability through the OCDS extensions). Default output:
+    avis.csv, avis.xlsx or avis.ocds.json in the working directory.
+    """
+    from analysts.exports import default_name, export
+    from analysts.tables import prepare
+    from archive.db import open_db
+
+    out = args.out or Path(default_name(args.format, args.theme))
+    with open_db(config.resolve_path("archive.path")) as db:
+        prepare(db)
+        count = export(db, args.format, out, prefix=config["exports.ocid_prefix"], since=args.since, theme=args.theme)
+    print(f"{out}: {count:,} notices ({args.format})")
+    return 0
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("csv", "xlsx", "ocds"), required=True)
+    p.add_argument("--since", type=_day, help="notices published on or after this day (YYYY-MM-DD)")
+    p.add_argument("--theme", type=_theme, help="only the notices of this theme")
+    p.add_argument("--out", type=Path, help="output file (default: avis.csv, avis.xlsx or avis.ocds.json)")
+
+
 @dataclass(frozen=True)
 class Command:
     run: Callable[[argparse.Namespace, Config], int]
@@ -418,6 +505,9 @@ COMMANDS: dict[str, Command] = {
     "prune": Command(cmd_prune, _prune_args),
     "inspect": Command(cmd_inspect, _inspect_args),
     "stats": Command(cmd_stats, _stats_args),
+    "explore": Command(cmd_explore, _explore_args),
+    "buyers": Command(cmd_buyers, _buyers_args),
+    "export": Command(cmd_export, _export_args),
     "demo": Command(cmd_demo, _demo_args, _demo_config),
     "replay": Command(cmd_replay, _replay_args),
 }
