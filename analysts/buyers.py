@@ -115,7 +115,7 @@ def rebuild(db: sqlite_utils.Database, *, now: datetime) -> dict[str, int]:
             for r in sorted(notices, key=lambda r: r["deadline_utc"] or "")
             if r["kind"] in ("contract_notice", "prior_information")
             and r["status"] != "cancellation"
-            and r["state"] != "cancelled"
+            and r["state"] not in ("cancelled", "awarded")
             and (r["deadline_utc"] or "") > now_utc
         ]
         sirets = sorted({re.sub(r"\D", "", r["buyer_siret"]) for r in notices if r["buyer_siret"]})

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +34,19 @@ def check_public(archive: Path, private: Path | None = None) -> None:
         )
 
 
-def prepared_metadata(archive: Path, *, public: bool = False) -> dict[str, Any]:
+def prepared_metadata(archive: Path, *, public: bool = False, now: datetime | None = None) -> dict[str, Any]:
+    """Prepare the archive (as of `now`: which tenders are upcoming) and return its Datasette metadata."""
     with open_db(archive) as db:
-        prepare(db)
+        prepare(db, now=now)
     return metadata(archive.stem, public=public)
 
 
-def datasette_app(archive: Path, *, public: bool = False) -> Any:
+def datasette_app(archive: Path, *, public: bool = False, now: datetime | None = None) -> Any:
     """An in-process Datasette on the prepared archive (tests use its `client`)."""
     from datasette.app import Datasette
 
-    return Datasette([str(archive)], metadata=prepared_metadata(archive, public=public), settings=SETTINGS)
+    meta = prepared_metadata(archive, public=public, now=now)
+    return Datasette([str(archive)], metadata=meta, settings=SETTINGS)
 
 
 SETTINGS = {"default_page_size": 50, "facet_time_limit_ms": 500, "sql_time_limit_ms": 3000}
