@@ -7,9 +7,8 @@ holding its tables, is refused.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import subprocess
-import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -46,29 +45,35 @@ def datasette_app(archive: Path, *, public: bool = False, now: datetime | None =
     from datasette.app import Datasette
 
     meta = prepared_metadata(archive, public=public, now=now)
-    return Datasette([str(archive)], metadata=meta, settings=SETTINGS)
+    return Datasette(
+        [str(archive)], metadata=meta, settings=SETTINGS, plugins_dir=str(PLUGINS), template_dir=str(TEMPLATES)
+    )
 
 
+HERE = Path(__file__).resolve().parent
+PLUGINS = HERE / "datasette_plugins"  # the buyer directory's lists, French labels for the templates
+TEMPLATES = HERE / "datasette_templates"  # a buyer's page as a card
 SETTINGS = {"default_page_size": 50, "facet_time_limit_ms": 500, "sql_time_limit_ms": 3000}
 
 
-def command(archive: Path, metadata_file: Path, *, port: int, host: str) -> list[str]:
+def arguments(archive: Path, metadata_file: Path, *, port: int, host: str) -> list[str]:
+    """The `datasette serve` arguments (the same as on its command line)."""
     settings = [arg for k, v in SETTINGS.items() for arg in ("--setting", k, str(v))]
-    return [sys.executable, "-m", "datasette", "serve", str(archive), "--metadata", str(metadata_file),
-            "--host", host, "--port", str(port), *settings]  # fmt: skip
+    return [str(archive), "--metadata", str(metadata_file), "--host", host, "--port", str(port),
+            "--plugins-dir", str(PLUGINS), "--template-dir", str(TEMPLATES), *settings]  # fmt: skip
 
 
 def serve(archive: Path, *, private: Path | None, port: int, host: str, public: bool) -> int:
-    """Run Datasette until it stops (Ctrl-C); returns its exit code."""
+    """Run Datasette in this process until Ctrl-C or SIGTERM (uvicorn stops cleanly on both); 0 on a clean stop."""
+    from datasette.cli import serve as datasette_serve
+
     check_public(archive, private)
     meta = prepared_metadata(archive, public=public)
     with tempfile.TemporaryDirectory(prefix="ess-explore-") as tmp:
         path = Path(tmp) / "metadata.json"
         path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        print(
-            f"explore: {archive} on http://{host}:{port}/ ({'public: no arbitrary SQL' if public else 'SQL allowed'})"
-        )
-        try:
-            return subprocess.call(command(archive, path, port=port, host=host))
-        except KeyboardInterrupt:
-            return 0
+        mode = "public: no arbitrary SQL" if public else "SQL allowed"
+        print(f"explore: {archive} on http://{host}:{port}/ ({mode}); Ctrl-C stops", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            datasette_serve.main(arguments(archive, path, port=port, host=host), standalone_mode=False)
+    return 0

@@ -61,6 +61,12 @@ _NOTICE_COLUMNS = {
     "rowid": "Numéro de ligne",
 }
 
+_FLAT_COLUMNS = (
+    "rowid", "source", "source_id", "published", "month", "kind", "kind_name", "status", "status_name", "title",
+    "buyer_name", "buyer_siret", "buyer_city", "departement", "departement_name", "region", "departements", "themes",
+    "theme_names", "reserved_contract", "insertion_clause", "social_criterion", "event_name", "procedure_id",
+    "procedure_state", "deadline", "deadline_utc", "contract_type", "value", "currency", "cpv", "url",
+)  # fmt: skip
 _FLAG_FACETS = ["reserved_contract", "insertion_clause", "social_criterion"]
 
 
@@ -96,7 +102,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "month",
         ],
         "units": {"value": "€"},
-        "columns": _columns(*_NOTICE_COLUMNS),
+        "columns": _columns(*_FLAT_COLUMNS),
         "fts_table": "notices_fts",
         "fts_pk": "rowid",
         "searchmode": "raw",
@@ -282,13 +288,18 @@ TABLES: dict[str, dict[str, Any]] = {
         "facets": ["departement"],
         "columns": {"source": "Source", "source_id": "Avis", "departement": "Département"},
     },
-    "raw_records": {"title": "Enregistrements bruts", "description": "Chaque avis tel que sa source l'a servi."},
+    # the watch's own bookkeeping: hidden from the database page, still reachable by URL
+    "raw_records": {
+        "title": "Enregistrements bruts",
+        "description": "Chaque avis tel que sa source l'a servi.",
+        "hidden": True,
+    },
     "quarantine": {"title": "Quarantaine", "description": "Les enregistrements qui n'ont pu être lus, et pourquoi."},
     "runs": {"title": "Passages de la veille", "description": "Une ligne par tâche exécutée.", "sort_desc": "started"},
     "incidents": {"title": "Incidents", "description": "Les alarmes de panne et leur résolution."},
-    "watermarks": {"title": "Filigranes", "description": "Par source, le dernier jour lu en entier."},
-    "crawl_windows": {"title": "Fenêtres de collecte", "description": "Les périodes lues par source."},
-    "source_health": {"title": "Santé des sources"},
+    "watermarks": {"title": "Filigranes", "description": "Par source, le dernier jour lu en entier.", "hidden": True},
+    "crawl_windows": {"title": "Fenêtres de collecte", "description": "Les périodes lues par source.", "hidden": True},
+    "source_health": {"title": "Santé des sources", "hidden": True},
 }
 TABLES["procedures"]["columns"] = {
     k: v for k, v in TABLES["procedures_flat"]["columns"].items() if k not in ("state_name", "month", "themes")

@@ -101,6 +101,7 @@ def test_each_canned_query_returns_rows(app: Any, archive: Path, name: str) -> N
 def test_a_buyer_page(app: Any) -> None:
     page = get(app, "/watch/buyers/siren-216901231").text
     assert "Ville de Lyon - Direction de la commande publique" in page and "VILLE DE LYON" in page
+    assert "Graphies vues" in page and "Marchés à venir" in page and "<li>" in page  # the card, lists shown
     row = get(app, "/watch/buyers/siren-216901231.json?_shape=objects").json()["rows"][0]
     assert SIRET in row["sirets"] and row["upcoming_count"] >= 2
 
@@ -153,3 +154,13 @@ def test_run_watch_explore_serves_on_loopback(archive: Path, tmp_path: Path) -> 
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_the_flat_views_describe_exactly_their_columns(archive: Path) -> None:
+    import sqlite_utils
+
+    db = sqlite_utils.Database(archive)
+    for view in ("notices_flat", "procedures_flat", "awards_flat"):
+        assert set(TABLES[view]["columns"]) == {c.name for c in db[view].columns}, view
+    for table in ("buyers", "themes", "departements", "procedure_notices", "classifications"):
+        assert set(TABLES[table]["columns"]) == {c.name for c in db[table].columns}, table
