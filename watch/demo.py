@@ -218,7 +218,10 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
     print("Where the results are:")
     print(f"  archive   {db_path} (the analysts' file: notices, procedures, classifications, runs)")
     print(f"  private   {config.resolve_path('private.path')} (subscribers, digests, feedback: never share it)")
-    print(f"  explore   WATCH_DB={db_path} .venv/bin/python run_watch.py stats")
+    print(
+        f"  explore   WATCH_DB={db_path} .venv/bin/python run_watch.py explore  (Datasette on http://127.0.0.1:8001/)"
+    )
+    print(f"            WATCH_DB={db_path} .venv/bin/python run_watch.py stats | buyers | export --format xlsx")
     print(
         f'            sqlite3 {db_path} "select published, kind, title from notices order by published desc limit 10"'
     )
