@@ -300,6 +300,7 @@ TABLES: dict[str, dict[str, Any]] = {
     "watermarks": {"title": "Filigranes", "description": "Par source, le dernier jour lu en entier.", "hidden": True},
     "crawl_windows": {"title": "Fenêtres de collecte", "description": "Les périodes lues par source.", "hidden": True},
     "source_health": {"title": "Santé des sources", "hidden": True},
+    "_sqlite_migrations": {"title": "Migrations du schéma", "hidden": True},
 }
 TABLES["procedures"]["columns"] = {
     k: v for k, v in TABLES["procedures_flat"]["columns"].items() if k not in ("state_name", "month", "themes")
