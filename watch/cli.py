@@ -218,6 +218,36 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     return serve(config)
 
 
+def cmd_web(args: argparse.Namespace, config: Config) -> int:
+    """the web pages alone: sign-up, preferences, « Mes marchés », the digests' links
+
+    Serve the web pages (Starlette on uvicorn) on alerts.listen, or on --port of its host, without the
+    scheduler (serve runs them beside it). Stops on SIGTERM or Ctrl-C.
+    """
+    import signal
+    import threading
+
+    from alerts.web import web_from
+
+    try:
+        server = web_from(config, args.port)
+    except OSError as exc:
+        logger.error("web: cannot listen on %s (alerts.listen): %s", config["alerts.listen"], exc)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server.start()
+    print(f"web: {server.url} (public address {config['alerts.public_url']}); Ctrl-C stops it", flush=True)
+    stop.wait()
+    server.stop()
+    return 0
+
+
+def _web_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, help="port on alerts.listen's host (default: alerts.listen's port)")
+
+
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     """each source's health: last success, today against the usual, ok/late/failing
 
@@ -412,6 +442,7 @@ COMMANDS: dict[str, Command] = {
     "newsletter": Command(cmd_newsletter, _newsletter_args),
     "link": Command(cmd_link),
     "serve": Command(cmd_serve),
+    "web": Command(cmd_web, _web_args),
     "status": Command(cmd_status, _status_args),
     "check-config": Command(cmd_check_config),
     "backup": Command(cmd_backup, _backup_args),
