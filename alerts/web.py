@@ -162,6 +162,7 @@ class WebApp:
         limit_per_ip: int = 10,
         limit_window: float = 3600,
         clock: Callable[[], float] = time.time,
+        as_of: datetime | None = None,
     ):
         self.private_path = Path(private_path)
         self.archive_path = Path(archive_path) if archive_path else None
@@ -170,6 +171,7 @@ class WebApp:
         self.secure_cookie = self.public_url.startswith("https://")
         self.contact = contact
         self.clock = clock
+        self.as_of = as_of  # "Mes marchés" as if it were then (replays of recorded tenders, the tests)
         self.mailer = Mailer(transport, sender)
         self.by_address = RateLimit(limit_per_address, limit_window)
         self.by_ip = RateLimit(limit_per_ip, limit_window)
@@ -196,6 +198,7 @@ class WebApp:
             Route("/u/{token}", self.unsubscribe, methods=["GET", "POST"]),
             Route("/f/{token}", self.feedback, methods=["GET", "POST"]),
             Route("/static/web.css", self.stylesheet, methods=["GET"]),
+            Route("/favicon.ico", lambda request: Response(status_code=204), methods=["GET"]),
         ]
         self.app = SecurityHeaders(
             Starlette(routes=routes, exception_handlers={404: self.not_found, 405: self.not_allowed, 500: self.error})
@@ -616,7 +619,8 @@ class WebApp:
             if self._items is None or self._items[0] < time.monotonic() - 300:
                 items = []
                 if self.archive_path is not None and self.archive_path.exists():
-                    since = (datetime.now(UTC) - timedelta(days=MARKETS_DAYS)).isoformat(timespec="seconds")
+                    now = self.as_of or datetime.now(UTC)
+                    since = (now - timedelta(days=MARKETS_DAYS)).isoformat(timespec="seconds")
                     db = sqlite_utils.Database(self.archive_path)
                     try:
                         items = load_items(db, since=since)
@@ -628,7 +632,7 @@ class WebApp:
             return self._items[1]
 
     def open_matches(self, sub: Subscriber, now: datetime | None = None) -> list[dict[str, Any]]:
-        now = now or datetime.now(UTC)
+        now = now or self.as_of or datetime.now(UTC)
         now_utc = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         now_day = now.astimezone(PARIS).date().isoformat()
         matches = [
