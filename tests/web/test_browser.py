@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from websupport import live, site  # noqa: F401 - fixtures
+from websupport import live_fixture, site_fixture  # noqa: F401 - the fixtures
 
 from alerts.matching import Match
 

@@ -1,4 +1,7 @@
-"""Shared by tests/web (imported, not a conftest: tests/conftest.py is the one `conftest`). The web pages on loopback: an archive with recorded tenders, a private store, a real SMTP sink, uvicorn."""
+"""Shared by tests/web (imported: tests/conftest.py is the one `conftest` module).
+
+The web pages on loopback: an archive with recorded tenders, a private store, a real SMTP sink, uvicorn.
+"""
 
 from __future__ import annotations
 
@@ -101,15 +104,15 @@ class Site:
         self.private.close()
 
 
-@pytest.fixture
-def site(tmp_path: Path, smtp: SmtpSink) -> Iterator[Site]:
+@pytest.fixture(name="site")
+def site_fixture(tmp_path: Path, smtp: SmtpSink) -> Iterator[Site]:
     s = Site(tmp_path, smtp)
     yield s
     s.close()
 
 
-@pytest.fixture
-def live(site: Site) -> Site:
+@pytest.fixture(name="live")
+def live_fixture(site: Site) -> Site:
     return site.start()
 
 
