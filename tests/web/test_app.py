@@ -250,3 +250,29 @@ def test_run_watch_web_serves_the_pages_and_stops_on_sigterm(watch: Watch) -> No
     finally:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
+
+
+def test_a_pause_holds_the_digests_until_its_day_and_origins_are_recorded(tmp_path: Any) -> None:
+    from datetime import UTC, datetime
+
+    import sqlite_utils
+
+    from alerts import subscribers as subs
+    from alerts.run import is_due
+    from archive.private import open_private
+
+    sub = subs.validate({"name": "S", "emails": "a@b.org", "themes": "restauration_solidaire", "national": "yes"})
+    assert sub.origin == "cli"
+    sub.paused_until = "2026-03-01"
+    assert not is_due(sub, datetime(2026, 2, 28, 12, tzinfo=UTC))
+    assert is_due(sub, datetime(2026, 3, 1, 12, tzinfo=UTC))
+    old = sqlite_utils.Database(tmp_path / "old.db")  # a private store from before the web sign-up
+    columns = {k: str for k in subs.CSV_FIELDS} | {"id": int, "created_at": str, "last_digest_at": str}
+    old["subscribers"].create(columns, pk="id")
+    old.close()
+    private = open_private(tmp_path / "old.db")
+    assert {"origin", "siret", "paused_until"} <= set(private["subscribers"].columns_dict)
+    csv = "name,emails,themes,national\nCoop,c@d.org,restauration_solidaire,yes\n"
+    [sub_id] = subs.import_csv(private, csv)
+    assert subs.get(private, str(sub_id)).origin == "csv"
+    private.close()
