@@ -33,7 +33,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="fr-FR")
+    context = browser.new_context(
+        viewport={"width": 1200, "height": 900}, locale="fr-FR", java_script_enabled=False  # the pages need none
+    )
     p = context.new_page()
     dialogs: list[str] = []
     p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))  # an injected alert() would land here
