@@ -34,7 +34,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(
-        viewport={"width": 1200, "height": 900}, locale="fr-FR", java_script_enabled=False  # the pages need none
+        viewport={"width": 1200, "height": 900},
+        locale="fr-FR",
+        java_script_enabled=False,  # the pages need none
     )
     p = context.new_page()
     dialogs: list[str] = []
