@@ -119,7 +119,19 @@ class SecurityHeaders:
             response = PlainTextResponse("Requête invalide. Rien n'a été modifié.", status_code=400)
             await response(scope, receive, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        received = 0
+
+        async def limited_receive() -> dict:
+            """A body sent without Content-Length (chunked) is cut at MAX_BODY: the form reads as not sent."""
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    return {"type": "http.disconnect"}
+            return message
+
+        await self.app(scope, limited_receive, send_with_headers)
 
 
 class Mailer:

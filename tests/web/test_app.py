@@ -276,3 +276,18 @@ def test_a_pause_holds_the_digests_until_its_day_and_origins_are_recorded(tmp_pa
     [sub_id] = subs.import_csv(private, csv)
     assert subs.get(private, str(sub_id)).origin == "csv"
     private.close()
+
+
+def test_an_oversized_body_is_refused_with_or_without_content_length(site: Site) -> None:
+    c = client(site)
+    csrf = csrf_of(c.get("/").text)
+    big = {**PROFILE, "csrf": csrf, "keywords": "x" * 20_000}
+    assert c.post("/", data=big).status_code == 400
+
+    def chunks() -> Any:
+        yield f"csrf={csrf}&name=A&emails=a%40b.org&themes=restauration_solidaire&departements=76&".encode()
+        for _ in range(10):
+            yield b"keywords=" + b"y" * 4000 + b"&"
+
+    r = c.post("/", content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 403 and requests(site) == 0 and site.smtp.messages == []
