@@ -40,6 +40,7 @@ CSV_FIELDS = [
     "notice_kinds",
     "frequency",
     "active",
+    "siret",
 ]
 
 
@@ -216,14 +217,16 @@ def validate(data: dict[str, Any], where: str = "subscriber") -> Subscriber:
 
 
 def save(db: sqlite_utils.Database, sub: Subscriber) -> int:
-    """Insert, or update the subscriber of the same name (an import can be run again)."""
+    """Insert, or update the subscriber of the same name (an import can be run again, an export re-imported)."""
     existing = db.execute(
-        "select id, created_at, last_digest_at from subscribers where name = ?", [sub.name]
+        "select id, created_at, last_digest_at, origin, paused_until from subscribers where name = ?", [sub.name]
     ).fetchone()
     row = sub.to_row()
     with db.conn:
-        if existing:
-            row["id"], row["created_at"], row["last_digest_at"] = existing
+        if existing:  # where it came from first, and a pause the structure set, are kept
+            row["id"], row["created_at"], row["last_digest_at"] = existing[:3]
+            row["origin"] = existing[3] or row["origin"]
+            row["paused_until"] = existing[4]
             db["subscribers"].update(row["id"], row)
             return int(row["id"])
         row["created_at"] = now_iso()
@@ -261,6 +264,7 @@ def export_csv(subs: list[Subscriber]) -> str:
                 "notice_kinds": ";".join(s.notice_kinds),
                 "frequency": s.frequency,
                 "active": "yes" if s.active else "no",
+                "siret": s.siret or "",
             }
         )
     return out.getvalue()

@@ -165,6 +165,7 @@ def _subscribers_args(p: argparse.ArgumentParser, common: argparse.ArgumentParse
     a.add_argument("--value-max", dest="value_max")
     a.add_argument("--kinds", dest="notice_kinds", default="upcoming,open", help="upcoming, open, awards")
     a.add_argument("--frequency", default="daily", help="each_run, daily, weekly")
+    a.add_argument("--siret", help="14 digits (Luhn-checked)")
     ssub.add_parser("list", parents=[common], help="one line per subscriber")
     sh = ssub.add_parser("show", parents=[common], help="a subscriber's profile and last digests")
     sh.add_argument("ref", help="id or name")
