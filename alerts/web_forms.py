@@ -95,7 +95,7 @@ def profile_from_form(form: Any) -> tuple[Subscriber | None, dict[str, str], dic
 
     values: dict[str, Any] = {
         "name": one("name")[:MAX_NAME],
-        "kind": one("kind") or "other",
+        "kind": one("kind"),
         "siret": one("siret"),
         "emails": one("emails"),
         "themes": [t for t in form.getlist("themes") if t in THEME_HELP],
@@ -110,11 +110,13 @@ def profile_from_form(form: Any) -> tuple[Subscriber | None, dict[str, str], dic
         "frequency": one("frequency") or "daily",
     }
     errors: dict[str, str] = {}
+    if values["kind"] not in KIND_LABELS:
+        errors["kind"] = FIELD_ERRORS["kind"]
     if not values["notice_kinds"]:
         errors["notice_kinds"] = FIELD_ERRORS["notice_kinds"]
     if any(c in values["name"] for c in "\r\n\t\x00"):
         errors["name"] = FIELD_ERRORS["name"]
-    data = {**values, "origin": "web", "keywords": values["keywords"], "national": values["national"]}
+    data = {**values, "origin": "web", "kind": values["kind"] if values["kind"] in KIND_LABELS else "other"}
     sub = None
     for _ in range(len(FIELD_ERRORS)):  # validate() stops at the first wrong field: collect them one by one
         try:
