@@ -18,7 +18,7 @@ from urllib.parse import quote
 from alerts.items import Item
 from alerts.matching import Match
 from alerts.subscribers import Subscriber
-from alerts.tokens import Signer
+from alerts.tokens import TTL, Signer, issue
 from classify.cpv import label as cpv_label
 from formatting import RESERVED_KINDS, date_fr, display_text, environment, money_fr, safe_url
 from formatting.buyers import short_buyer
@@ -232,6 +232,7 @@ class DigestRenderer:
         theme_labels: dict[str, str],
         max_items: int,
         msgid_domain: str | None = None,
+        quiet: bool = False,
     ):
         self.env = environment()
         self.html = self.env.get_template("digest.html.j2")
@@ -245,11 +246,15 @@ class DigestRenderer:
         self.msgid_domain = msgid_domain or mail_message.sender_domain(sender)
         # RFC 8058: one-click unsubscription is a POST to an https URI; over http the header is left out
         self.one_click = self.public_url.startswith("https://")
-        if not self.one_click:
+        if not self.one_click and not quiet:
             logger.warning(
                 "alerts.public_url %s is not https: digests carry List-Unsubscribe without the one-click header",
                 self.public_url,
             )
+
+    def token(self, purpose: str, *parts: str | int | None) -> str:
+        """A signed link token for one purpose, expiring (alerts.tokens.TTL)."""
+        return issue(self.signer, purpose, *(str(p) for p in parts), ttl=TTL[purpose])
 
     def subject(self, matches: list[Match]) -> str:
         n = len(matches)
@@ -293,7 +298,7 @@ class DigestRenderer:
             "flags": flags(item),
             "why": why(m, self.labels, sub),
             "sources": item.sources,
-            "feedback": f"{self.public_url}/f/{self.signer.sign('f', sub.id, item.procedure_id)}",
+            "feedback": f"{self.public_url}/f/{self.token('f', sub.id, item.procedure_id)}",
         }
 
     def context(self, sub: Subscriber, matches: list[Match]) -> dict[str, Any]:
@@ -312,14 +317,15 @@ class DigestRenderer:
             "profil : consultez la veille pour la liste complète."
             if more
             else None,
-            "unsubscribe": f"{self.public_url}/u/{self.signer.sign('u', sub.id)}",
-            "preferences": f"{self.public_url}/p/{self.signer.sign('p', sub.id)}",
+            "unsubscribe": f"{self.public_url}/u/{self.token('u', sub.id)}",
+            "preferences": f"{self.public_url}/p/{self.token('p', sub.id)}",
+            "markets": f"{self.public_url}/m/{self.token('p', sub.id)}",
             "generated": date_fr(datetime.now(UTC).isoformat(), with_time=False),
         }
 
     def message(self, sub: Subscriber, matches: list[Match]) -> EmailMessage:
         ctx = self.context(sub, matches)
-        token = self.signer.sign("u", sub.id)
+        token = self.token("u", sub.id)
         mailto = f"mailto:{self.unsubscribe_mailto}?subject={quote('unsubscribe ' + token)}"
         return mail_message.build(
             kind="digest",

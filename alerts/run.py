@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 def is_due(sub: Subscriber, now: datetime) -> bool:
+    if sub.paused_until and now.astimezone(PARIS).date().isoformat() < sub.paused_until:
+        return False
     if sub.frequency == "each_run" or not sub.last_digest_at:
         return True
     last = datetime.fromisoformat(sub.last_digest_at)

@@ -23,7 +23,8 @@ from settings import WatchError
 KINDS = ("EI", "AI", "ACI", "ETTI", "GEIQ", "EA", "ESAT", "association", "cooperative", "other")
 NOTICE_KINDS = ("upcoming", "open", "awards")
 FREQUENCIES = ("each_run", "daily", "weekly")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+ORIGINS = ("web", "cli", "csv")
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 CSV_FIELDS = [
     "name",
     "emails",
@@ -39,6 +40,7 @@ CSV_FIELDS = [
     "notice_kinds",
     "frequency",
     "active",
+    "siret",
 ]
 
 
@@ -64,6 +66,9 @@ class Subscriber:
     notice_kinds: list[str] = field(default_factory=lambda: ["upcoming", "open"])
     frequency: str = "daily"
     active: bool = True
+    siret: str | None = None
+    origin: str = "cli"  # web, cli or csv: where the profile came from (`subscribers list` shows it)
+    paused_until: str | None = None  # YYYY-MM-DD: no digest before this day (set from the web preferences)
     id: int | None = None
     last_digest_at: str | None = None
     created_at: str | None = None
@@ -122,6 +127,19 @@ def _number(value: Any, where: str) -> float | None:
     return number
 
 
+def siret_ok(value: str) -> bool:
+    """14 digits whose Luhn sum is a multiple of 10 (La Poste's establishments excepted, as INSEE does)."""
+    if not re.fullmatch(r"\d{14}", value):
+        return False
+    if value.startswith("356000000"):  # La Poste: the digits sum to a multiple of 5
+        return sum(int(c) for c in value) % 5 == 0
+    total = 0
+    for i, c in enumerate(reversed(value)):
+        d = int(c) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
 def validate(data: dict[str, Any], where: str = "subscriber") -> Subscriber:
     """A profile from loose input (CLI options or a CSV row); SubscriberError names the field."""
     name = str(data.get("name") or "").strip()
@@ -131,7 +149,7 @@ def validate(data: dict[str, Any], where: str = "subscriber") -> Subscriber:
     if not emails:
         raise SubscriberError(f"{where}, emails: at least one address is required")
     for e in emails:
-        if not _EMAIL.match(e) or "\r" in e or "\n" in e:
+        if not EMAIL.match(e) or "\r" in e or "\n" in e:
             raise SubscriberError(f"{where}, emails: {e!r} is not an e-mail address")
     kind = str(data.get("kind") or "other").strip()
     match = next((k for k in KINDS if k.lower() == kind.lower()), None)
@@ -172,7 +190,15 @@ def validate(data: dict[str, Any], where: str = "subscriber") -> Subscriber:
     )
     if vmin is not None and vmax is not None and vmin > vmax:
         raise SubscriberError(f"{where}, value_max: below value_min")
+    siret = re.sub(r"[\s.]", "", str(data.get("siret") or ""))
+    if siret and not siret_ok(siret):
+        raise SubscriberError(f"{where}, siret: {data.get('siret')!r} is not a SIRET (14 digits, Luhn check)")
+    origin = str(data.get("origin") or "cli")
+    if origin not in ORIGINS:
+        raise SubscriberError(f"{where}, origin: {origin!r} is not one of {', '.join(ORIGINS)}")
     return Subscriber(
+        siret=siret or None,
+        origin=origin,
         name=name,
         emails=emails,
         kind=match,
@@ -191,14 +217,16 @@ def validate(data: dict[str, Any], where: str = "subscriber") -> Subscriber:
 
 
 def save(db: sqlite_utils.Database, sub: Subscriber) -> int:
-    """Insert, or update the subscriber of the same name (an import can be run again)."""
+    """Insert, or update the subscriber of the same name (an import can be run again, an export re-imported)."""
     existing = db.execute(
-        "select id, created_at, last_digest_at from subscribers where name = ?", [sub.name]
+        "select id, created_at, last_digest_at, origin, paused_until from subscribers where name = ?", [sub.name]
     ).fetchone()
     row = sub.to_row()
     with db.conn:
-        if existing:
-            row["id"], row["created_at"], row["last_digest_at"] = existing
+        if existing:  # where it came from first, and a pause the structure set, are kept
+            row["id"], row["created_at"], row["last_digest_at"] = existing[:3]
+            row["origin"] = existing[3] or row["origin"]
+            row["paused_until"] = existing[4]
             db["subscribers"].update(row["id"], row)
             return int(row["id"])
         row["created_at"] = now_iso()
@@ -211,7 +239,7 @@ def import_csv(db: sqlite_utils.Database, text: str) -> list[int]:
     unknown = set(reader.fieldnames or []) - set(CSV_FIELDS)
     if unknown:
         raise SubscriberError(f"header: unknown column {sorted(unknown)[0]!r} (expected {', '.join(CSV_FIELDS)})")
-    subs = [validate(row, f"row {i}") for i, row in enumerate(reader, start=2)]
+    subs = [validate({**row, "origin": "csv"}, f"row {i}") for i, row in enumerate(reader, start=2)]
     return [save(db, s) for s in subs]
 
 
@@ -236,6 +264,7 @@ def export_csv(subs: list[Subscriber]) -> str:
                 "notice_kinds": ";".join(s.notice_kinds),
                 "frequency": s.frequency,
                 "active": "yes" if s.active else "no",
+                "siret": s.siret or "",
             }
         )
     return out.getvalue()

@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import hmac
 import re
+import time
 
 
 def _b64(data: bytes) -> str:
@@ -56,3 +57,39 @@ class Signer:
         if not hmac.compare_digest(mac, expected):
             return None
         return payload.decode("utf-8", errors="replace").split("|")
+
+
+# -- expiring, single-purpose tokens -------------------------------------------------------------------------
+# Payload "2|<purpose>|<expiry, Unix seconds>|<parts...>": the purpose and the expiry are signed with the rest,
+# so a token for one action never opens another, and an expired one is refused like a forged one. Tokens of
+# the first form ("u|42", no expiry) were mailed in digests before; `check(..., legacy=True)` still accepts
+# them for the purposes whose old links must keep working (unsubscribe, feedback).
+PURPOSES = ("u", "f", "p", "c", "csrf")
+VERSION = "2"
+# how long each link lives: sign-up confirmation, preferences (and "Mes marchés"), unsubscribe, feedback
+TTL = {"c": 48 * 3600, "p": 90 * 86400, "u": 400 * 86400, "f": 180 * 86400}
+
+
+def issue(signer: Signer, purpose: str, *parts: str | int, ttl: int, now: float | None = None) -> str:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    expiry = int((time.time() if now is None else now) + ttl)
+    return signer.sign(VERSION, purpose, expiry, *parts)
+
+
+def check(
+    signer: Signer, token: str, purpose: str, *, now: float | None = None, legacy: bool = False
+) -> list[str] | None:
+    """The parts after purpose and expiry of a valid, unexpired token for `purpose`; None otherwise."""
+    parts = signer.verify(token) if token else None
+    if not parts:
+        return None
+    if parts[0] == VERSION and len(parts) >= 3:
+        if parts[1] != purpose or not parts[2].isdigit():
+            return None
+        if int(parts[2]) < (time.time() if now is None else now):
+            return None
+        return parts[3:]
+    if legacy and parts[0] == purpose:
+        return parts[1:]
+    return None

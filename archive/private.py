@@ -49,11 +49,24 @@ def _schema(db: sqlite_utils.Database) -> None:
             "active": int,
             "created_at": str,
             "last_digest_at": str,
+            "siret": str,
+            "origin": str,  # web, cli, csv
+            "paused_until": str,  # YYYY-MM-DD
         },
         pk="id",
         if_not_exists=True,
     )
+    columns = db["subscribers"].columns_dict
+    for column in ("siret", "origin", "paused_until"):  # private stores from before the web sign-up
+        if column not in columns:
+            db["subscribers"].add_column(column, str)
     db["subscribers"].create_index(["name"], unique=True, if_not_exists=True)
+    # web sign-ups waiting for their confirmation link to be followed (nothing is active before)
+    db["signup_requests"].create(
+        {"id": int, "profile": str, "created_at": str, "expires_at": str, "confirmed_at": str},
+        pk="id",
+        if_not_exists=True,
+    )
     db["sent_items"].create(
         {
             "subscriber_id": int,

@@ -165,6 +165,7 @@ def _subscribers_args(p: argparse.ArgumentParser, common: argparse.ArgumentParse
     a.add_argument("--value-max", dest="value_max")
     a.add_argument("--kinds", dest="notice_kinds", default="upcoming,open", help="upcoming, open, awards")
     a.add_argument("--frequency", default="daily", help="each_run, daily, weekly")
+    a.add_argument("--siret", help="14 digits (Luhn-checked)")
     ssub.add_parser("list", parents=[common], help="one line per subscriber")
     sh = ssub.add_parser("show", parents=[common], help="a subscriber's profile and last digests")
     sh.add_argument("ref", help="id or name")
@@ -216,6 +217,36 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     from watch.scheduler import serve
 
     return serve(config)
+
+
+def cmd_web(args: argparse.Namespace, config: Config) -> int:
+    """the web pages alone: sign-up, preferences, « Mes marchés », the digests' links
+
+    Serve the web pages (Starlette on uvicorn) on alerts.listen, or on --port of its host, without the
+    scheduler (serve runs them beside it). Stops on SIGTERM or Ctrl-C.
+    """
+    import signal
+    import threading
+
+    from alerts.web import web_from
+
+    try:
+        server = web_from(config, args.port)
+    except OSError as exc:
+        logger.error("web: cannot listen on %s (alerts.listen): %s", config["alerts.listen"], exc)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server.start()
+    print(f"web: {server.url} (public address {config['alerts.public_url']}); Ctrl-C stops it", flush=True)
+    stop.wait()
+    server.stop()
+    return 0
+
+
+def _web_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, help="port on alerts.listen's host (default: alerts.listen's port)")
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
@@ -499,6 +530,7 @@ COMMANDS: dict[str, Command] = {
     "newsletter": Command(cmd_newsletter, _newsletter_args),
     "link": Command(cmd_link),
     "serve": Command(cmd_serve),
+    "web": Command(cmd_web, _web_args),
     "status": Command(cmd_status, _status_args),
     "check-config": Command(cmd_check_config),
     "backup": Command(cmd_backup, _backup_args),

@@ -122,20 +122,10 @@ def build_scheduler(config: Config, run: Callable[[str], None]) -> BlockingSched
 
 
 def start_endpoint(config: Config) -> Any:
-    """The alerts' unsubscribe and feedback endpoint, beside the scheduler."""
-    from alerts.tokens import Signer
-    from alerts.web import AlertsWeb
-    from archive.stores import open_private_store, signing_key
+    """The web pages (sign-up, preferences, the digests' links): uvicorn in a thread beside the scheduler."""
+    from alerts.web import web_from
 
-    open_private_store(config).close()  # created, and an old archive's private tables moved, before serving
-    host, _, port = config["alerts.listen"].rpartition(":")
-    return AlertsWeb(
-        config.resolve_path("private.path"),
-        Signer(signing_key(config)),
-        host,
-        int(port),
-        contact=config["alerts.sender"],
-    ).start()
+    return web_from(config).start()
 
 
 def serve(config: Config, runner: Runner | None = None) -> int:

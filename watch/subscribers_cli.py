@@ -21,7 +21,7 @@ def run_subscribers(config: Config, args: argparse.Namespace) -> int:
             for s in subs.load_all(db):
                 where = "national" if s.national else ",".join(s.departements + [f"region {r}" for r in s.regions])
                 print(
-                    f"{s.id:>4}  {'active' if s.active else 'left  '}  {s.name:<40} {s.kind:<12} "
+                    f"{s.id:>4}  {'active' if s.active else 'left  '}  {s.origin:<4} {s.name:<40} {s.kind:<12} "
                     f"{','.join(s.themes) or '-'}  [{where}]  {s.frequency}"
                 )
         elif args.action == "show":

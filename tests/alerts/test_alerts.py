@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import SmtpSink, record
 
@@ -212,13 +215,15 @@ def test_unsubscribe_and_feedback_through_the_endpoint(world: World) -> None:
     signer = Signer(b"test-key")
     web = AlertsWeb(Path(world.env["WATCH_PRIVATE_DB"]), signer).start()
     try:
+        browser = httpx.Client(base_url=web.url)  # keeps the CSRF cookie, as a browser does
 
         def call(path: str, data: bytes | None = None) -> int:
-            try:
-                with urllib.request.urlopen(urllib.request.Request(web.url + path, data=data)) as resp:
-                    return resp.status
-            except urllib.error.HTTPError as exc:
-                return exc.code
+            if data is None:
+                return browser.get(path).status_code
+            form = dict(urllib.parse.parse_qsl(data.decode()))
+            page = browser.get(path).text  # the form first: its CSRF token (the one-click POST needs none)
+            form.update(re.findall(r'name="(csrf)" value="([^"]+)"', page)[:1])
+            return browser.post(path, data=form).status_code
 
         token = signer.sign("u", sub_id)
         assert call(f"/u/{token}") == 200  # the confirmation page: nothing changed yet

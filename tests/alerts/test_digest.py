@@ -191,7 +191,8 @@ def test_the_pas_pour_nous_page_names_the_tender_and_preferences_show_the_profil
         status, page = call(f"{web.url}/p/{renderer.signer.sign('p', sub_id)}")
         assert status == 200 and "Mes préférences" in page
         assert "Restauration solidaire" in page and "Seine-Maritime (76)" in page and "Bas-Rhin (67)" in page
-        assert "espaces verts" in page and "jusqu&#39;à 200" in page and "veille@example.org" in page
+        assert "espaces verts" in page and "jusqu&#39;à 200" in page
+        assert "Enregistrer mes préférences" in page  # now an editable form (tests/web)
         assert call(f"{web.url}/p/{Signer(b'forged').sign('p', sub_id)}")[0] == 404
         assert call(f"{web.url}/p/{renderer.signer.sign('u', sub_id)}")[0] == 404  # a token for another action
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlite_utils
 from conftest import ROOT, Watch
@@ -155,7 +157,7 @@ def test_endpoint_malformed_requests_altered_tokens_and_replays(tmp_path: Path) 
         token = signer.sign("u", sub_id)
         import http.client
 
-        host, port = web.httpd.server_address[:2]
+        host, port = web.socket.getsockname()[:2]
         conn = http.client.HTTPConnection(host, port, timeout=10)
         conn.putrequest("POST", f"/u/{token}")
         conn.putheader("Content-Length", "twelve")
@@ -171,8 +173,11 @@ def test_endpoint_malformed_requests_altered_tokens_and_replays(tmp_path: Path) 
         for _ in range(3):
             assert _http(f"{web.url}/u/{token}", b"List-Unsubscribe=One-Click") == 200
         feedback = signer.sign("f", sub_id, "boamp:26-1")
+        assert _http(f"{web.url}/f/{feedback}", b"reason=trop_loin") == 403  # no CSRF token: refused
+        browser = httpx.Client(base_url=web.url)
         for reason in ("trop_loin", "trop_loin", "hors_metier"):
-            assert _http(f"{web.url}/f/{feedback}", f"reason={reason}".encode()) == 200
+            csrf = re.search(r'name="csrf" value="([^"]+)"', browser.get(f"/f/{feedback}").text)[1]
+            assert browser.post(f"/f/{feedback}", data={"reason": reason, "csrf": csrf}).status_code == 200
         assert private["unsubscribes"].count == 1
         assert private.execute("select reason from feedback").fetchall() == [("hors_metier",)]
     finally:
