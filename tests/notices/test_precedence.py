@@ -116,3 +116,11 @@ def test_a_flat_deadline_is_paris_time_for_national_notices_and_utc_for_joue(fam
         "datelimitereponse": "2024-03-04T12:00:00+00:00",
     }
     assert parse_record(record).deadline.astimezone(UTC).isoformat() == expected
+
+
+def test_a_european_notice_naming_its_review_court_as_buyer_leaves_the_buyer_unknown() -> None:
+    base = {"idweb": "24-14924", "objet": "Coordination SPS", "dateparution": "2024-02-08", "nature": "APPEL_OFFRE"}
+    joue = parse_record({**base, "famille": "JOUE", "nomacheteur": "Tribunal administratif de Versailles"})
+    assert joue.buyer.name is None and any("review body" in w for w in joue.warnings)
+    national = parse_record({**base, "famille": "FNS", "nomacheteur": "Ville de Versailles"})
+    assert national.buyer.name == "Ville de Versailles"
