@@ -17,6 +17,7 @@ from typing import Any
 from alerts import geo
 from alerts.subscribers import KINDS, Subscriber, SubscriberError, validate
 from alerts.tokens import Signer, check, issue
+from classify.taxonomy import load as load_taxonomy
 
 KIND_LABELS = {
     "EI": "SIAE — entreprise d'insertion (EI)",
@@ -32,29 +33,8 @@ KIND_LABELS = {
 }
 assert set(KIND_LABELS) == set(KINDS)
 
-# One short French sentence per theme, from /work/shared/domain/THEMES.md (the classifier's specification).
-THEME_HELP = {
-    "insertion_emploi": "Accompagnement vers l'emploi, chantiers d'insertion, formation, recrutement, intérim "
-    "d'insertion, marchés d'insertion et de qualification.",
-    "dechets_chantier": "Déchets du bâtiment : tri et recyclage, bennes, déconstruction, curage, désamiantage, "
-    "réemploi de matériaux.",
-    "mobilite_verte": "Vélos et leur entretien, stationnement vélo, véhicules électriques et bornes de recharge, "
-    "autopartage, navettes propres.",
-    "usages_ephemeres": "Événements et installations temporaires : location de tentes, scènes, stands, son et "
-    "lumière, bâtiments modulaires, urbanisme transitoire.",
-    "efficacite_energetique": "Rénovation énergétique, isolation, audits, contrats de performance, éclairage LED, "
-    "solaire, réseaux de chaleur, pompes à chaleur.",
-    "agriculture_proximite": "Denrées agricoles (fruits et légumes, produits laitiers, pain, bio, local), "
-    "agriculture urbaine, jardins partagés, maraîchage.",
-    "restauration_solidaire": "Restauration collective et scolaire, portage de repas, traiteur, buffets, gestion "
-    "de cafétéria.",
-    "accessibilite_handicap": "Travaux d'accessibilité (PMR), signalétique adaptée, transport adapté, langue des "
-    "signes, audiodescription, sous-titrage.",
-    "tourisme_solidaire": "Hébergement, accueil touristique, visites guidées, séjours et colonies, classes de "
-    "découverte, accueil du public des événements.",
-    "surete_equipements": "Gardiennage, agents de sécurité, sécurité incendie (SSIAP), vidéoprotection, contrôle "
-    "d'accès, vérifications réglementaires.",
-}
+# One short French sentence per theme (its scope for a structure choosing themes): `description` in the taxonomy.
+THEME_HELP = {t.code: t.description for t in load_taxonomy().themes}
 
 NOTICE_KIND_LABELS = {
     "upcoming": "Marchés à venir (avis de pré-information)",

@@ -1,24 +1,9 @@
-"""French labels of the archive's codes: themes (with a description), kinds, statuses, procedure states,
-départements with their region."""
+"""French labels of the archive's codes: kinds, statuses, procedure states, départements with their region
+(themes and their descriptions come from the taxonomy)."""
 
 from __future__ import annotations
 
 from formatting.places import DEPARTEMENTS
-
-THEME_DESCRIPTIONS: dict[str, str] = {
-    "insertion_emploi": "Insertion par l'activité économique, emploi des publics éloignés, mise à disposition "
-    "de personnel, formation.",
-    "dechets_chantier": "Déchets de chantier, démolition, désamiantage, curage, réemploi des matériaux.",
-    "mobilite_verte": "Vélos et cycles, logistique du dernier kilomètre, transport doux ou partagé.",
-    "usages_ephemeres": "Événementiel, installations temporaires, tentes, stands, scènes et leur montage.",
-    "efficacite_energetique": "Rénovation énergétique, isolation, photovoltaïque, chauffage et économies d'énergie.",
-    "agriculture_proximite": "Denrées alimentaires locales, circuits courts, maraîchage, espaces verts agricoles.",
-    "restauration_solidaire": "Restauration collective, repas, traiteur, portage de repas.",
-    "accessibilite_handicap": "Accessibilité des lieux et des services, équipements et services pour les "
-    "personnes handicapées.",
-    "tourisme_solidaire": "Hébergement, séjours, accueil et tourisme social ou solidaire.",
-    "surete_equipements": "Sûreté, gardiennage, accueil et surveillance des équipements.",
-}
 
 KINDS: dict[str, tuple[str, str]] = {
     "prior_information": ("Avis de préinformation", "Annonce d'un marché à venir, sans offre à remettre encore."),

@@ -25,7 +25,6 @@ from analysts.labels import (
     SOURCES,
     STATES,
     STATUSES,
-    THEME_DESCRIPTIONS,
     departement_rows,
 )
 from classify import cpv
@@ -90,10 +89,7 @@ left join procedure_notices pn on pn.source = n.source and pn.source_id = n.sour
 def _labels(db: sqlite_utils.Database) -> None:
     taxonomy = load_taxonomy()
     tables = {
-        "themes": [
-            {"code": t.code, "name": t.label, "description": THEME_DESCRIPTIONS.get(t.code, "")}
-            for t in taxonomy.themes
-        ],
+        "themes": [{"code": t.code, "name": t.label, "description": t.description} for t in taxonomy.themes],
         "kinds": [{"code": c, "name": n, "description": d} for c, (n, d) in KINDS.items()],
         "statuses": [{"code": c, "name": n, "description": d} for c, (n, d) in STATUSES.items()],
         "states": [{"code": c, "name": n, "description": d} for c, (n, d) in STATES.items()],

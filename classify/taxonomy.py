@@ -93,6 +93,7 @@ class Theme:
     exclude: list[Phrase]
     cpv: list[CodeRule]
     descriptors: list[CodeRule]
+    description: str = ""  # one French sentence: the theme's scope, for a structure choosing its themes
 
 
 @dataclass
@@ -240,7 +241,7 @@ def load(path: str | Path | None = None) -> Taxonomy:
         if code in seen:
             raise _err(file, where, "theme defined twice")
         seen.add(code)
-        unknown = set(entry) - {"code", "label", "context", "phrases", "exclude", "cpv", "descriptors"}
+        unknown = set(entry) - {"code", "label", "description", "context", "phrases", "exclude", "cpv", "descriptors"}
         if unknown:
             raise _err(file, where, f"unknown key {sorted(unknown)[0]!r}")
         phrases = entry.get("phrases") or []
@@ -250,6 +251,7 @@ def load(path: str | Path | None = None) -> Taxonomy:
             Theme(
                 code=code,
                 label=str(entry.get("label") or code),
+                description=str(entry.get("description") or ""),
                 phrases=[
                     _phrase(p, file, f"{where}.phrases[{j}]", tax.contexts, entry.get("context"))
                     for j, p in enumerate(phrases)
