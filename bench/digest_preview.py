@@ -11,7 +11,6 @@ upcoming, open and awarded tenders alike. The tests of tests/alerts/test_digest.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from notices.boamp import parse_record  # noqa: E402
 from notices.eforms_xml import tree_from_xml  # noqa: E402
 from notices.model import Notice  # noqa: E402
 from notices.ted import parse_search_notice  # noqa: E402
+from replay.boamp import corrigendum_of  # noqa: E402
 from replay.ted import load_corpus  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -56,15 +56,7 @@ def boamp_records() -> dict[str, dict[str, Any]]:
 
 def corrigendum(original: dict[str, Any], deadline: str = "2026-03-13T12:00:00") -> dict[str, Any]:
     """A BOAMP RECTIFICATIF of 26-7308 that moves its deadline."""
-    rec = copy.deepcopy(original)
-    rec.update(idweb="26-7400", etat="RECTIFICATIF", annonce_lie=["26-7308"], dateparution="2026-01-25")
-    gestion = json.loads(rec["gestion"])
-    gestion["INDEXATION"]["DATE_LIMITE_REPONSE"] = deadline
-    rec["gestion"] = json.dumps(gestion)
-    donnees = json.loads(rec["donnees"])
-    donnees["FNSimple"]["initial"]["procedure"]["dateReceptionOffres"] = deadline
-    rec["donnees"] = json.dumps(donnees)
-    return rec
+    return corrigendum_of(original, "26-7400", deadline, "2026-01-25")
 
 
 def ted_notices(numbers: tuple[str, ...] = TED) -> list[Notice]:

@@ -67,6 +67,23 @@ def api_shape(record: dict[str, Any]) -> dict[str, Any]:
     return {key: _flat_value(value) for key, value in record.items()}
 
 
+def corrigendum_of(
+    original: dict[str, Any], idweb: str, deadline: str, day: str, status: str = "RECTIFICATIF"
+) -> dict[str, Any]:
+    """A BOAMP corrigendum (or, with status ANNULATION, a cancellation) of an FNSimple record that moves its
+    deadline, in the API's record shape: the record's identity, state, link and date changed, the deadline
+    set in gestion and in the form. For tests and previews of what a corrigendum does downstream."""
+    rec = copy.deepcopy(original)
+    rec.update(idweb=idweb, etat=status, annonce_lie=[original["idweb"]], dateparution=day)
+    gestion = json.loads(rec["gestion"])
+    gestion["INDEXATION"]["DATE_LIMITE_REPONSE"] = deadline
+    rec["gestion"] = json.dumps(gestion)
+    donnees = json.loads(rec["donnees"])
+    donnees["FNSimple"]["initial"]["procedure"]["dateReceptionOffres"] = deadline
+    rec["donnees"] = json.dumps(donnees)
+    return rec
+
+
 def rekeyed(templates: Sequence[dict[str, Any]], count: int, days: Sequence[date]) -> list[dict[str, Any]]:
     """`count` real records re-keyed (unique idweb, publication day cycling over `days`) for volume tests.
 

@@ -26,6 +26,7 @@ from archive.store import Archive
 from classify.archive_run import classify_archive
 from classify.engine import Classifier
 from notices.boamp import parse_record
+from replay.boamp import corrigendum_of
 from settings import config as watch_config
 
 NOW = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)  # 26-7308 (catering, Normandy) is open until 27 February 2026
@@ -42,15 +43,7 @@ def hostile(idweb: str = "26-9001") -> dict:
 
 
 def corrigendum() -> dict:
-    rec = copy.deepcopy(record("26-7308"))
-    rec.update(idweb="26-7400", etat="RECTIFICATIF", annonce_lie=["26-7308"], dateparution="2026-01-25")
-    gestion = json.loads(rec["gestion"])
-    gestion["INDEXATION"]["DATE_LIMITE_REPONSE"] = "2026-03-13T12:00:00"
-    rec["gestion"] = json.dumps(gestion)
-    donnees = json.loads(rec["donnees"])
-    donnees["FNSimple"]["initial"]["procedure"]["dateReceptionOffres"] = "2026-03-13T12:00:00"
-    rec["donnees"] = json.dumps(donnees)
-    return rec
+    return corrigendum_of(record("26-7308"), "26-7400", "2026-03-13T12:00:00", "2026-01-25")
 
 
 class World:

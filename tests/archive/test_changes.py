@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,20 +13,13 @@ from archive.procedures import rebuild
 from archive.store import Archive
 from archive.tenders import tenders_changed_since
 from notices.boamp import parse_record
+from replay.boamp import corrigendum_of
 
 NOW = datetime(2026, 1, 26, 8, tzinfo=UTC)
 
 
 def corrigendum(deadline: str) -> dict:
-    rec = copy.deepcopy(record("26-7308"))
-    rec.update(idweb="26-7400", etat="RECTIFICATIF", annonce_lie=["26-7308"], dateparution="2026-01-25")
-    gestion = json.loads(rec["gestion"])
-    gestion["INDEXATION"]["DATE_LIMITE_REPONSE"] = deadline
-    rec["gestion"] = json.dumps(gestion)
-    donnees = json.loads(rec["donnees"])
-    donnees["FNSimple"]["initial"]["procedure"]["dateReceptionOffres"] = deadline
-    rec["donnees"] = json.dumps(donnees)
-    return rec
+    return corrigendum_of(record("26-7308"), "26-7400", deadline, "2026-01-25")
 
 
 def test_a_corrigendum_says_the_deadline_moved_and_nothing_else(tmp_path: Path) -> None:

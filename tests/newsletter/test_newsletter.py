@@ -31,6 +31,7 @@ from newsletter.run import mail_to_editors
 from notices.boamp import parse_record
 from notices.eforms_xml import tree_from_xml
 from notices.ted import parse_search_notice
+from replay.boamp import corrigendum_of
 from settings import config as watch_config
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -70,15 +71,7 @@ def archive(tmp_path: Path, extra: list[dict] | None = None) -> Archive:
 
 def corrigendum(idweb: str, deadline: str, day: str, status: str = "RECTIFICATIF") -> dict:
     """A BOAMP corrigendum (or cancellation) of 26-7308 (published 2026-01-21, deadline 27 February at noon)."""
-    rec = copy.deepcopy(record("26-7308"))
-    rec.update(idweb=idweb, etat=status, annonce_lie=["26-7308"], dateparution=day)
-    gestion = json.loads(rec["gestion"])
-    gestion["INDEXATION"]["DATE_LIMITE_REPONSE"] = deadline
-    rec["gestion"] = json.dumps(gestion)
-    donnees = json.loads(rec["donnees"])
-    donnees["FNSimple"]["initial"]["procedure"]["dateReceptionOffres"] = deadline
-    rec["donnees"] = json.dumps(donnees)
-    return rec
+    return corrigendum_of(record("26-7308"), idweb, deadline, day, status)
 
 
 MOVED = "date limite : vendredi 27 février 2026 à\u00a012\u00a0h → vendredi 13 mars 2026 à\u00a012\u00a0h"
