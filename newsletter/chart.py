@@ -18,10 +18,9 @@ from newsletter.content import Chart, ChartRow
 TEAL, GREY, PURPLE = "#0f766e", "#9ca3af", "#5b21b6"
 
 
-def _figure(chart: Chart):  # -> matplotlib.figure.Figure
-    """One figure per issue: the HTML's SVG and the DOCX's PNG are saved from the same one."""
-    key = (tuple((r.label, r.week, r.average) for r in chart.rows), chart.social, chart.total, chart.weeks)
-    return _drawn(key)
+def _key(chart: Chart) -> tuple:
+    """What the picture shows: one figure per distinct key, the HTML's SVG and the DOCX's PNG saved from it."""
+    return (tuple((r.label, r.week, r.average) for r in chart.rows), chart.social, chart.total, chart.weeks)
 
 
 @lru_cache(maxsize=4)
@@ -68,11 +67,16 @@ def _drawn(key: tuple):  # -> matplotlib.figure.Figure
 
 def svg(chart: Chart) -> str:
     """The chart as an inline <svg> element (no XML prolog, no DOCTYPE, no metadata)."""
+    return _svg(_key(chart))
+
+
+@lru_cache(maxsize=8)  # the same week compiled again (all four formats, a re-run) is drawn once
+def _svg(key: tuple) -> str:
     import matplotlib
 
     out = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": "ess-newsletter", "svg.fonttype": "path"}):
-        _figure(chart).savefig(out, format="svg", metadata={"Date": None, "Creator": None, "Format": None})
+        _drawn(key).savefig(out, format="svg", metadata={"Date": None, "Creator": None, "Format": None})
     text = out.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
@@ -87,6 +91,11 @@ def _responsive(m: re.Match[str]) -> str:
 
 def png(chart: Chart) -> bytes:
     """The chart as a PNG (for the DOCX), without the software's name in its metadata."""
+    return _png(_key(chart))
+
+
+@lru_cache(maxsize=8)
+def _png(key: tuple) -> bytes:
     out = io.BytesIO()
-    _figure(chart).savefig(out, format="png", dpi=150, metadata={"Software": None})
+    _drawn(key).savefig(out, format="png", dpi=150, metadata={"Software": None})
     return out.getvalue()
