@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# test workers: twice the cores (many tests wait on subprocesses, servers and mail, not on the CPU)
+JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
 .PHONY: setup demo demo-reset test run lint bench clean
 
@@ -21,7 +23,7 @@ demo-reset:  # removes the demo's own files (data/demo/) and nothing else
 	rm -rf data/demo
 
 test: setup
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n $(JOBS)
 
 run: setup
 	$(BIN)/python run_watch.py once
