@@ -6,8 +6,11 @@ so the classifier measured on analysts' files is the one that classifies the arc
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -106,14 +109,49 @@ def load_known_words(path: Path = KNOWN_WORDS) -> frozenset[str]:
     are often in English) and the words seen at least twice in the BOAMP corpora (place and buyer names,
     jargon, abbreviations). With it, two distinct words never match each other ("vacants" is not "vacances",
     "toiture" is not "voiture", "project" is not "projet").
+
+    Folding the 300,000 dictionary words takes most of a second, paid by every process that classifies; the
+    folded set is kept in the user's cache directory under a key of everything it is made from (the word
+    lists, this project's folding code), so a changed input is never read stale. No cache: built each time.
     """
-    words: set[str] = set()
+    key = _known_words_key(path)
+    cached = _cache_dir() / f"known-words-{key}.txt"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        words = frozenset(cached.read_text(encoding="utf-8").split("\n"))
+        if len(words) > 1000:  # a truncated file is not trusted
+            return words
+    built: set[str] = set()
     if path.exists():
         lines = path.read_text(encoding="utf-8").splitlines()
-        words.update(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-    words.update(dictionary("fr"))
-    words.update(dictionary("en"))
-    return frozenset(words)
+        built.update(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    built.update(dictionary("fr"))
+    built.update(dictionary("en"))
+    words = frozenset(built)
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text("\n".join(sorted(words)), encoding="utf-8")
+        os.replace(tmp, cached)  # atomic: a reader never sees half a file
+    return words
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ess-tender-watch"
+
+
+def _known_words_key(path: Path) -> str:
+    """A digest of every input of the guard: the corpus list, both dictionaries, the folding code."""
+    import spellchecker
+
+    from classify import text
+
+    digest = hashlib.sha1()
+    resources = Path(spellchecker.__file__).resolve().parent / "resources"
+    for part in (path, resources / "fr.json.gz", resources / "en.json.gz", Path(text.__file__)):
+        with contextlib.suppress(OSError):
+            digest.update(part.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
 
 
 @lru_cache(maxsize=2)

@@ -95,3 +95,26 @@ def test_lots_count_between_title_and_description(classifier: Classifier) -> Non
     assert themes(classifier, title="Travaux divers", lots=["Lot 2 : désamiantage"], cpv=["45262660"]) == {
         "dechets_chantier"
     }
+
+
+def test_the_fuzzy_guard_is_cached_under_a_key_of_its_inputs(tmp_path, monkeypatch) -> None:
+    from classify.engine import load_known_words
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    words = tmp_path / "known_words.txt"
+    words.write_text("# corpus words\nzorglub\n", encoding="utf-8")
+    load_known_words.cache_clear()
+    built = load_known_words(words)
+    (cached,) = (tmp_path / "cache" / "ess-tender-watch").glob("known-words-*.txt")
+    assert "zorglub" in built and len(built) > 100_000  # the corpus words and both dictionaries
+    load_known_words.cache_clear()
+    assert load_known_words(words) == built  # read back from the cache
+    cached.write_text("cut short", encoding="utf-8")  # a truncated cache is not trusted
+    load_known_words.cache_clear()
+    assert load_known_words(words) == built
+    words.write_text("# corpus words\nbidulon\n", encoding="utf-8")  # another input, another key
+    load_known_words.cache_clear()
+    changed = load_known_words(words)
+    assert "bidulon" in changed and "zorglub" not in changed
+    assert len(list((tmp_path / "cache" / "ess-tender-watch").glob("known-words-*.txt"))) == 2
+    load_known_words.cache_clear()
