@@ -37,11 +37,21 @@ def build_issue(config: Config, week: str) -> Issue:
         return compiler.compile(week, read_intro(config.resolve_path("newsletter.intro_dir"), week))
 
 
+def week_or_last(week: str | None) -> str:
+    """The week asked for, else the last complete one (Paris time)."""
+    return week or last_complete_week(datetime.now(PARIS).date())
+
+
 def compile_newsletter(
-    config: Config, week: str | None = None, formats: tuple[str, ...] = FORMATS, out: Path | None = None
+    config: Config,
+    week: str | None = None,
+    formats: tuple[str, ...] = FORMATS,
+    out: Path | None = None,
+    issue: Issue | None = None,
 ) -> list[Path]:
-    week = week or last_complete_week(datetime.now(PARIS).date())
-    issue = build_issue(config, week)
+    """Write the week's issue in `formats`; `issue`: the week already compiled (it is not compiled again)."""
+    week = week_or_last(week)
+    issue = issue or build_issue(config, week)
     paths = []
     for fmt in formats:
         if out is not None and len(formats) == 1:
@@ -73,26 +83,29 @@ def recorded_weeks(config: Config) -> list[str]:
     return sorted(weeks)
 
 
-def mail_to_editors(config: Config, week: str | None = None) -> int:
-    """Compile the week and send the draft (HTML body, text alternative, DOCX attached) to the editors."""
+def mail_to_editors(config: Config, week: str | None = None, issue: Issue | None = None) -> int:
+    """Send the week's draft (HTML body, text alternative, DOCX attached) to the editors. Without `issue`
+    the week is compiled and written first, as `newsletter` does; with it (the job has just written it), the
+    compiled issue is mailed as it is."""
     editors = config["newsletter.editors"]
-    week = week or last_complete_week(datetime.now(PARIS).date())
-    paths = {p.suffix[1:]: p for p in compile_newsletter(config, week)}
+    week = week_or_last(week)
+    if issue is None:
+        issue = build_issue(config, week)
+        compile_newsletter(config, week, issue=issue)
     if not editors:
         logger.info("newsletter %s: no editors configured (newsletter.editors), nothing mailed", week)
         return 0
-    issue = build_issue(config, week)
     msg = mail_message.build(
         kind="newsletter",
         sender=config["alerts.sender"],
         to=editors,
         subject=f"Brouillon : {issue.title}",
-        text=paths["txt"].read_text(encoding="utf-8"),
-        html=paths["html"].read_text(encoding="utf-8"),
+        text=render(issue, "txt").decode("utf-8"),
+        html=render(issue, "html").decode("utf-8"),
         attachments=[
             mail_message.Attachment(
-                paths["docx"].read_bytes(),
-                filename=paths["docx"].name,
+                render(issue, "docx"),
+                filename=f"newsletter-{week}.docx",
                 subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
             )
         ],

@@ -37,6 +37,16 @@ def record(idweb: str) -> dict[str, Any]:
     return next(r for r in all_boamp_records() if r["idweb"] == idweb)
 
 
+# The subscriber the alert and web tests start from: a caterer in Seine-Maritime.
+SAMPLE_PROFILE: dict[str, Any] = {
+    "name": "Traiteur solidaire",
+    "emails": ["equipe@traiteur.example.org"],
+    "kind": "EA",
+    "themes": ["restauration_solidaire"],
+    "departements": ["76"],
+}
+
+
 @dataclass
 class Watch:
     """A project checkout as an operator runs it: config file, archive, environment."""

@@ -212,10 +212,12 @@ def _newsletter(
 ) -> Done:
     """Compile the week (default: the last complete one) and, with `mail`, send the draft to the editors."""
     from newsletter.render import FORMATS
-    from newsletter.run import compile_newsletter, mail_to_editors
+    from newsletter.run import build_issue, compile_newsletter, mail_to_editors, week_or_last
 
-    paths = compile_newsletter(config, week, formats or FORMATS, out)
-    sent = mail_to_editors(config, week) if mail else 0
+    week = week_or_last(week)
+    issue = build_issue(config, week)  # compiled once: written in every format, and mailed
+    paths = compile_newsletter(config, week, formats or FORMATS, out, issue=issue)
+    sent = mail_to_editors(config, week, issue=issue) if mail else 0
     return Done(counts={"emails_sent": sent}, output=[str(p) for p in paths])
 
 

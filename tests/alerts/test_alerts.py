@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SmtpSink, record
+from conftest import SAMPLE_PROFILE, SmtpSink, record
 
 from alerts import subscribers as subs
 from alerts.run import run_alerts
@@ -68,15 +68,7 @@ class World:
         classify_archive(self.db, Classifier())
 
     def subscribe(self, **profile) -> int:
-        data = {
-            "name": "Traiteur solidaire",
-            "emails": ["equipe@traiteur.example.org"],
-            "kind": "EA",
-            "themes": ["restauration_solidaire"],
-            "departements": ["76"],
-            "frequency": "each_run",
-        }
-        data.update(profile)
+        data = {**SAMPLE_PROFILE, "frequency": "each_run", **profile}
         return subs.save(self.private, subs.validate(data))
 
     def alerts(self) -> dict:

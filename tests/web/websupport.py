@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SmtpSink, record
+from conftest import SAMPLE_PROFILE, SmtpSink, record
 
 from alerts import subscribers as subs
 from alerts.tokens import Signer, issue
@@ -74,15 +74,7 @@ class Site:
         return self.server.url if self.server else "http://testserver"
 
     def subscribe(self, **profile: Any) -> int:
-        data = {
-            "name": "Traiteur solidaire",
-            "emails": ["equipe@traiteur.example.org"],
-            "kind": "EA",
-            "themes": ["restauration_solidaire"],
-            "departements": ["76"],
-            "frequency": "daily",
-        }
-        data.update(profile)
+        data = {**SAMPLE_PROFILE, "frequency": "daily", **profile}
         return subs.save(self.private, subs.validate(data))
 
     def token(self, purpose: str, *parts: Any, ttl: int = 3600) -> str:
