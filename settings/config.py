@@ -130,7 +130,7 @@ def _timezone(value: Any) -> str | None:
 
 SCHEMA: dict[str, Any] = {
     "archive": {
-        "path": Setting(str, "data/watch.db", doc="SQLite archive, relative to the project root"),
+        "path": Setting(str, "data/watch.db", doc="SQLite archive, relative to the configuration's directory"),
     },
     "private": {
         "path": Setting(
