@@ -263,6 +263,94 @@ def _m010_fts_notes_and_lots(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m011_contracts_and_companies(db: sqlite_utils.Database) -> None:
+    """Awarded contracts (DECP, notices.contracts.Contract), their holders and modifications, their themes,
+    and the companies register (notices.companies.Company) that says who the holders are."""
+    db["contracts"].create(
+        {
+            "uid": str,  # buyer SIRET + the buyer's id
+            "id": str,
+            "source": str,  # "decp"
+            "dataset": str,
+            "nature": str,
+            "buyer_siret": str,
+            "buyer_name": str,
+            "object": str,
+            "cpv": str,
+            "procedure": str,
+            "notified": str,  # ISO date
+            "published": str,
+            "duration_months": int,
+            "amount": float,  # current amount, euros HT
+            "initial_amount": float,
+            "place_code": str,
+            "place_type": str,
+            "departement": str,
+            "social": str,  # JSON list of clause / criterion / reserved
+            "social_stated": int,
+            "social_clause": int,  # 0/1 (null when the record states nothing)
+            "social_criterion": int,
+            "reserved": int,
+            "environmental": str,  # JSON list
+            "subcontracting_declared": int,
+            "grouping": str,
+            "framework_id": str,
+            "winners": int,  # number of holders
+            "warnings": str,  # JSON list
+            # The watch's own procedure this contract comes from, when it could be found:
+            "notice_source": str,
+            "notice_source_id": str,
+            "procedure_id": str,
+            "linked_by": str,  # reference, buyer_object_date
+            "link_score": float,
+            "content_hash": str,
+            "first_seen": str,
+            "updated_at": str,
+        },
+        pk="uid",
+    )
+    contracts = db["contracts"]
+    for columns in (["notified"], ["buyer_siret"], ["departement"], ["cpv"], ["notice_source", "notice_source_id"]):
+        contracts.create_index(columns)
+    db["contract_winners"].create(
+        {"uid": str, "position": int, "winner_id": str, "id_type": str, "siren": str, "name": str},
+        pk=("uid", "position"),
+    )
+    db["contract_winners"].create_index(["siren"])
+    db["contract_modifications"].create(
+        {
+            "uid": str,
+            "modification_id": str,
+            "notified": str,
+            "published": str,
+            "amount": float,
+            "duration_months": int,
+            "winners": str,  # JSON list of {id, id_type} when the modification changes the holders
+        },
+        pk=("uid", "modification_id"),
+    )
+    db["contract_raw"].create({"uid": str, "raw": str, "fetched_at": str}, pk="uid")
+    db["contract_themes"].create(
+        {"uid": str, "theme": str, "score": float, "taxonomy_version": str}, pk=("uid", "theme")
+    )
+    db["contract_themes"].create_index(["theme"])
+    db["companies"].create(
+        {
+            "siren": str,
+            "name": str,
+            "ess": int,  # 1 / 0 / null (unknown)
+            "inclusive_kind": str,  # EI, ACI, AI, ETTI, GEIQ, EA, ESAT or null
+            "size": str,  # TPE, PME, ETI, GE or null
+            "headcount_band": str,
+            "naf": str,
+            "legal_category": str,
+            "sources": str,  # JSON list of register files
+            "updated_at": str,
+        },
+        pk="siren",
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
     ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
@@ -274,6 +362,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("008_private_tables_out", _m008_private_tables_out),
     ("009_run_process", _m009_run_process),
     ("010_fts_notes_and_lots", _m010_fts_notes_and_lots),
+    ("011_contracts_and_companies", _m011_contracts_and_companies),
 ]
 
 

@@ -1,0 +1,217 @@
+"""Writing awarded contracts (DECP) and the companies register into the archive.
+
+A contract is keyed by its national `uid`, so a re-run, an overlapping file or the same contract in two
+DECP datasets never duplicates it; a content hash tells new / updated / unchanged apart, as for notices
+(archive.store). Its holders and modifications are rewritten with it. The companies register is keyed by
+SIREN; a later file adds what an earlier one did not know (an SIAE list gives the kind, Sirene the size and
+the ESS flag) and never turns a known value back into unknown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
+
+from archive.db import now_iso
+from archive.store import UpsertCounts
+from notices.companies import Company
+from notices.contracts import Contract
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _flag(contract: Contract, code: str) -> int | None:
+    if not contract.social_stated:
+        return None
+    return 1 if code in contract.social else 0
+
+
+def _bool(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def contract_row(contract: Contract) -> dict[str, Any]:
+    """The `contracts` row of a contract (without timestamps and link columns)."""
+    row = {
+        "uid": contract.uid,
+        "id": contract.id,
+        "source": contract.source,
+        "dataset": contract.dataset,
+        "nature": contract.nature,
+        "buyer_siret": contract.buyer_siret,
+        "buyer_name": contract.buyer_name,
+        "object": contract.object,
+        "cpv": contract.cpv,
+        "procedure": contract.procedure,
+        "notified": contract.notified.isoformat() if contract.notified else None,
+        "published": contract.published.isoformat() if contract.published else None,
+        "duration_months": contract.duration_months,
+        "amount": contract.amount,
+        "initial_amount": contract.initial_amount,
+        "place_code": contract.place_code,
+        "place_type": contract.place_type,
+        "departement": contract.departement,
+        "social": _json(contract.social),
+        "social_stated": 1 if contract.social_stated else 0,
+        "social_clause": _flag(contract, "clause"),
+        "social_criterion": _flag(contract, "criterion"),
+        "reserved": _flag(contract, "reserved"),
+        "environmental": _json(contract.environmental),
+        "subcontracting_declared": _bool(contract.subcontracting_declared),
+        "grouping": contract.grouping,
+        "framework_id": contract.framework_id,
+        "winners": len(contract.winners),
+        "warnings": _json(contract.warnings) if contract.warnings else None,
+    }
+    hashed = dict(row)
+    hashed["_winners"] = [(w.id, w.id_type, w.name) for w in contract.winners]
+    hashed["_modifications"] = [
+        (m.id, m.notified and m.notified.isoformat(), m.amount, m.duration_months, [w.id for w in m.winners])
+        for m in contract.modifications
+    ]
+    row["content_hash"] = hashlib.sha1(_json(hashed).encode()).hexdigest()
+    return row
+
+
+class ContractStore:
+    """The write side for contracts and companies, used by the DECP pipeline and the register loader."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def upsert_contracts(self, contracts: Iterable[Contract]) -> UpsertCounts:
+        by_uid: dict[str, Contract] = {}
+        for c in contracts:
+            by_uid[c.uid] = c  # the last reading of a contract in a batch wins
+        counts = UpsertCounts()
+        if not by_uid:
+            return counts
+        rows = {uid: contract_row(c) for uid, c in by_uid.items()}
+        existing: dict[str, tuple[str, str]] = {}
+        uids = list(rows)
+        for i in range(0, len(uids), 500):
+            chunk = uids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for uid, content_hash, first_seen in self.db.execute(
+                f"select uid, content_hash, first_seen from contracts where uid in ({marks})", chunk
+            ):
+                existing[uid] = (content_hash, first_seen)
+        now = now_iso()
+        changed: list[dict[str, Any]] = []
+        for uid, row in rows.items():
+            old = existing.get(uid)
+            if old is None:
+                counts.new += 1
+                row["first_seen"] = now
+            elif old[0] == row["content_hash"]:
+                counts.unchanged += 1
+                continue
+            else:
+                counts.updated += 1
+                row["first_seen"] = old[1]
+            row["updated_at"] = now
+            changed.append(row)
+        if not changed:
+            return counts
+        changed_uids = [r["uid"] for r in changed]
+        winners = [
+            {"uid": c.uid, "position": i, "winner_id": w.id, "id_type": w.id_type, "siren": w.siren, "name": w.name}
+            for c in (by_uid[u] for u in changed_uids)
+            for i, w in enumerate(c.winners)
+        ]
+        modifications = [
+            {
+                "uid": c.uid,
+                "modification_id": m.id,
+                "notified": m.notified.isoformat() if m.notified else None,
+                "published": m.published.isoformat() if m.published else None,
+                "amount": m.amount,
+                "duration_months": m.duration_months,
+                "winners": _json([{"id": w.id, "id_type": w.id_type} for w in m.winners]) if m.winners else None,
+            }
+            for c in (by_uid[u] for u in changed_uids)
+            for m in c.modifications
+        ]
+        raws = [{"uid": u, "raw": by_uid[u].raw, "fetched_at": now} for u in changed_uids if by_uid[u].raw is not None]
+        with self.db.conn:
+            # Link columns belong to the linker (archive.contract_links): an update keeps them.
+            self.db["contracts"].upsert_all(changed, pk="uid", batch_size=200)
+            for table in ("contract_winners", "contract_modifications"):
+                self.db.conn.executemany(f"delete from {table} where uid = ?", [(u,) for u in changed_uids])
+            if winners:
+                self.db["contract_winners"].insert_all(winners, batch_size=500)
+            if modifications:
+                self.db["contract_modifications"].insert_all(modifications, batch_size=500, replace=True)
+            if raws:
+                self.db["contract_raw"].upsert_all(raws, pk="uid", batch_size=200)
+        return counts
+
+    def upsert_companies(self, companies: Iterable[Company]) -> int:
+        """Merge what the register files say into `companies`; returns the number of SIRENs touched."""
+        merged: dict[str, Company] = {}
+        for c in companies:
+            merged[c.siren] = _merge(merged.get(c.siren), c)
+        if not merged:
+            return 0
+        sirens = list(merged)
+        for i in range(0, len(sirens), 500):
+            chunk = sirens[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.query(f"select * from companies where siren in ({marks})", chunk):
+                merged[row["siren"]] = _merge(_company(row), merged[row["siren"]])
+        now = now_iso()
+        rows = [
+            {
+                "siren": c.siren,
+                "name": c.name,
+                "ess": None if c.ess is None else int(c.ess),
+                "inclusive_kind": c.inclusive_kind,
+                "size": c.size,
+                "headcount_band": c.headcount_band,
+                "naf": c.naf,
+                "legal_category": c.legal_category,
+                "sources": _json(c.sources),
+                "updated_at": now,
+            }
+            for c in merged.values()
+        ]
+        with self.db.conn:
+            self.db["companies"].upsert_all(rows, pk="siren", batch_size=500)
+        return len(rows)
+
+
+def _company(row: dict[str, Any]) -> Company:
+    return Company(
+        siren=row["siren"],
+        name=row["name"],
+        ess=None if row["ess"] is None else bool(row["ess"]),
+        inclusive_kind=row["inclusive_kind"],
+        size=row["size"],
+        headcount_band=row["headcount_band"],
+        naf=row["naf"],
+        legal_category=row["legal_category"],
+        sources=json.loads(row["sources"] or "[]"),
+    )
+
+
+def _merge(old: Company | None, new: Company) -> Company:
+    """`new` wins where it knows something; what only `old` knew is kept."""
+    if old is None:
+        return new
+    return Company(
+        siren=new.siren,
+        name=new.name or old.name,
+        ess=new.ess if new.ess is not None else old.ess,
+        inclusive_kind=new.inclusive_kind or old.inclusive_kind,
+        size=new.size or old.size,
+        headcount_band=new.headcount_band or old.headcount_band,
+        naf=new.naf or old.naf,
+        legal_category=new.legal_category or old.legal_category,
+        sources=sorted(set(old.sources) | set(new.sources)),
+    )
