@@ -1,0 +1,64 @@
+"""The contracts store: a re-run changes nothing, an update rewrites holders and modifications but keeps the
+link columns, and the companies register merges what each file knows without forgetting."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from archive.contracts import ContractStore
+from archive.db import open_db
+from notices.companies import Company
+from notices.contracts import Contract, Modification, Winner
+
+
+def _contract(**changes: object) -> Contract:
+    values: dict[str, object] = {
+        "uid": "2134012920001520242FO15-02",
+        "id": "202424FO15-02",
+        "source": "decp",
+        "buyer_siret": "21340129200015",
+        "object": "FOURNITURE DE CARBURANT Lot 2",
+        "cpv": "24321000",
+        "notified": date(2024, 12, 31),
+        "amount": 400000.0,
+        "social_stated": True,
+        "winners": [Winner("63655001400048", "SIRET"), Winner("FR32918950000", "TVA")],
+        "modifications": [Modification("1", notified=date(2025, 3, 1), amount=420000.0)],
+    }
+    values.update(changes)
+    return Contract(**values)  # type: ignore[arg-type]
+
+
+def test_a_rerun_changes_nothing_and_an_update_keeps_the_link(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    store = ContractStore(db)
+    assert store.upsert_contracts([_contract()]).new == 1
+    assert store.upsert_contracts([_contract()]).unchanged == 1
+    db.execute("update contracts set notice_source = 'boamp', notice_source_id = '24-1', linked_by = 'reference'")
+    db.conn.commit()
+    counts = store.upsert_contracts([_contract(winners=[Winner("63655001400048", "SIRET")])])
+    assert counts.updated == 1
+    row = db["contracts"].get("2134012920001520242FO15-02")
+    assert (row["notice_source"], row["notice_source_id"], row["winners"]) == ("boamp", "24-1", 1)
+    assert [r["siren"] for r in db.query("select siren from contract_winners")] == ["636550014"]
+    assert db["contract_modifications"].count == 1
+    # stated with no social consideration: 0, not unknown; unstated: null
+    assert (row["social_clause"], row["reserved"]) == (0, 0)
+    store.upsert_contracts([_contract(uid="other", social_stated=False)])
+    assert db["contracts"].get("other")["social_clause"] is None
+
+
+def test_a_tva_holder_has_no_siren() -> None:
+    assert Winner("FR32918950000", "TVA").siren is None
+    assert Winner("636550014", "SIREN").siren == "636550014"
+    assert Winner("63655001400048").siren == "636550014"
+
+
+def test_the_register_merges_files_without_forgetting(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    store = ContractStore(db)
+    store.upsert_companies([Company("123456789", name="Régie", ess=True, sources=["sirene"])])
+    store.upsert_companies([Company("123456789", inclusive_kind="EI", sources=["siae"])])
+    row = db["companies"].get("123456789")
+    assert (row["name"], row["ess"], row["inclusive_kind"], row["sources"]) == ("Régie", 1, "EI", '["siae", "sirene"]')
