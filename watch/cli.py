@@ -163,7 +163,7 @@ def _subscribers_args(p: argparse.ArgumentParser, common: argparse.ArgumentParse
     a.add_argument("--exclude", action="append", default=[], dest="exclude_keywords")
     a.add_argument("--value-min", dest="value_min")
     a.add_argument("--value-max", dest="value_max")
-    a.add_argument("--kinds", dest="notice_kinds", default="upcoming,open", help="upcoming, open, awards")
+    a.add_argument("--kinds", dest="notice_kinds", default="upcoming,open", help="upcoming, open, awards, leads")
     a.add_argument("--frequency", default="daily", help="each_run, daily, weekly")
     a.add_argument("--siret", help="14 digits (Luhn-checked)")
     ssub.add_parser("list", parents=[common], help="one line per subscriber")
