@@ -327,18 +327,18 @@ SCHEMA: dict[str, Any] = {
         "editors": Setting(list, [], _codes, "e-mail addresses that receive the draft"),
     },
     "leads": {
-        "large_sizes": Setting(list, ["ETI", "GE"], _codes, "company sizes (companies register) that make a winner large"),
+        "large_sizes": Setting(list, ["ETI", "GE"], _codes, "company sizes (register) that make a winner large"),
         "large_multiple": Setting(
             float, 3.0, _positive, "an open tender above this multiple of a structure's usual size: groupement possible"
         ),
         "usual_size": Setting(
-            float, 150000.0, _positive, "a small structure's usual contract (euros HT) when its profile has no value_max"
+            float, 150000.0, _positive, "a small structure's usual contract (euros HT) when it sets no value_max"
         ),
         "usual_size_by_kind": Setting(
             dict, {}, _amounts, "the usual size per kind of structure (EI, ESAT, association...), euros HT"
         ),
         "min_lots": Setting(int, 2, _positive, "a call with at least this many lots: groupement possible"),
-        "min_departements": Setting(int, 2, _positive, "a call over at least this many départements: groupement possible"),
+        "min_departements": Setting(int, 2, _positive, "a call over at least this many départements: groupement"),
         "award_days": Setting(int, 365, _positive, "how far back the digests look for awards won by large firms"),
         "max_items": Setting(int, 10, _positive, "partnering leads shown in one digest"),
     },
