@@ -3,7 +3,8 @@
 Only subscribers with "leads" in their notice kinds get it. Their audience is their profile: themes, every
 département of their départements and regions (or national), and their usual contract size (value_max,
 else the `leads.usual_size_by_kind` of their kind, else `leads.usual_size`). A lead already sent to them
-(sent_leads) is never sent again; an open tender already in the same digest is not repeated as a lead.
+(sent_leads) is never sent again; an open tender already in the same digest, or sent before as a tender, is
+not repeated as a lead; the words the structure excludes keep a lead out as they keep a tender out.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 
 import sqlite_utils
 
+from alerts.matching import Profile, _contains
 from alerts.subscribers import Subscriber
+from classify.text import tokens
 from formatting import date_fr, money_fr
-from formatting.places import departement_label
+from formatting.places import place_label
 from leads.match import Audience, match_leads
 from leads.model import SIZE_WORDS, Lead, Rules, wording
 
@@ -53,6 +56,9 @@ def leads_for(
         return []
     sent = {k for (k,) in private.execute("select lead_key from sent_leads where subscriber_id = ?", [sub.id])}
     found = match_leads(leads, audience_of(sub, rules), sent=sent, skip=in_digest, seen_tenders=tenders_sent)
+    excluded = Profile.of(sub).excluded  # the words a structure wants none of keep these leads out too
+    if excluded:
+        found = [lead for lead in found if not any(_contains(tokens(lead.title).keys, k) for k in excluded)]
     return found[: rules.max_items]
 
 
@@ -87,13 +93,11 @@ def view(lead: Lead, theme_labels: dict[str, str]) -> dict[str, Any]:
             else None
         ),
         "when": when if when and when[1] else None,
-        "places": ", ".join(departement_label(d) for d in lead.departements[:6])
-        + (f" et {len(lead.departements) - 6} autres" if len(lead.departements) > 6 else ""),
+        "places": place_label(lead.place, lead.departements),
         "themes": [theme_labels.get(c, c) for c in lead.themes],
         "reason": _sentence(wording(lead.kind, lead.reasons)),
         "insertion": "insertion_hours" in lead.codes,
         "evidence": lead.evidence[:3],
         "advice": ADVICE[lead.kind],
         "url": lead.url,
-        "source": "DECP (données essentielles de la commande publique)" if lead.source == "decp" else None,
     }

@@ -21,6 +21,7 @@ from formatting.buyers import short_buyer
 from leads.model import AWARD_REASONS, SIZE_WORDS, Lead, Reason, Rules
 from notices.companies import Company
 from notices.dates import PARIS
+from notices.nuts import departements_from_nuts
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def _award_reasons(company: Company, insertion: bool, subcontracting: bool) -> l
 
 def _register_evidence(company: Company) -> str:
     name = f"{display_text(company.name, 150)}, " if company.name else ""
-    return f"registre des entreprises : {name}SIREN {company.siren}, catégorie {company.size}"
+    size = SIZE_WORDS.get(company.size or "", company.size)
+    return f"le registre des entreprises ({name}SIREN {company.siren} : {size})"
 
 
 def contract_leads(contracts: list[AwardedContract], companies: dict[str, Company], rules: Rules) -> list[Lead]:
@@ -67,9 +69,9 @@ def contract_leads(contracts: list[AwardedContract], companies: dict[str, Compan
             assert company is not None
             evidence = [_register_evidence(company)]
             if c.social_clause:
-                evidence.append("DECP : considération sociale « Clause sociale »")
+                evidence.append("les données essentielles du marché (DECP : clause sociale)")
             if c.subcontracting_declared:
-                evidence.append("DECP : sous-traitance déclarée")
+                evidence.append("les données essentielles du marché (DECP : sous-traitance déclarée)")
             out.append(
                 Lead(
                     key=f"award:{c.procedure_id or 'decp:' + c.uid}:{company.siren}",
@@ -96,7 +98,7 @@ def contract_leads(contracts: list[AwardedContract], companies: dict[str, Compan
 
 def _insertion_evidence(notice: TenderNotice) -> str | None:
     found = next((e for e in notice.social.evidence.get("insertion_clause", []) if e.get("text")), None)
-    return f"avis : « {display_text(str(found['text']), 200)} »" if found else None
+    return f"l'avis (« {display_text(str(found['text']), 200)} »)" if found else None
 
 
 def notice_award_leads(tenders: list[Tender], companies: dict[str, Company], rules: Rules) -> list[Lead]:
@@ -137,6 +139,7 @@ def notice_award_leads(tenders: list[Tender], companies: dict[str, Company], rul
                         winner_siren=siren,
                         winner_size=company.size,
                         lots=len({a.lot for a in awards if a.lot}),
+                        place=display_text(n.place, 200),
                         url=safe_url(n.url),
                         evidence=evidence,
                     )
@@ -158,14 +161,17 @@ def open_leads(tenders: list[Tender], rules: Rules) -> list[Lead]:
             continue
         lots = max(n.lots for n in calls)
         departements = sorted({d for n in calls for d in n.departements})
+        # where the work is done (NUTS of the place of performance), not where the notice is listed: BOAMP's
+        # département list is the publication's (a church in the Landes is listed in nine départements)
+        performed = departements_from_nuts(c for n in calls for c in n.nuts)
         value = next((n.value for n in reversed(calls) if n.value), None)
         reasons, evidence = [], []
         if lots >= rules.min_lots:
             reasons.append(Reason("several_lots", f"{lots} lots"))
-            evidence.append(f"avis : marché alloti en {lots} lots")
-        if len(departements) >= rules.min_departements:
-            reasons.append(Reason("several_departements", f"{len(departements)} départements"))
-            evidence.append("avis : départements " + ", ".join(departements))
+            evidence.append(f"l'avis ({lots} lots)")
+        if len(performed) >= rules.min_departements:
+            reasons.append(Reason("several_departements", f"exécution sur {len(performed)} départements"))
+            evidence.append("l'avis (lieu d'exécution : " + ", ".join(performed) + ")")
         if not reasons and not value:
             continue
         out.append(
@@ -186,6 +192,7 @@ def open_leads(tenders: list[Tender], rules: Rules) -> list[Lead]:
                 deadline=head.deadline,
                 deadline_utc=tender.deadline_utc or head.deadline_utc,
                 lots=lots,
+                place=display_text(head.place, 200),
                 url=safe_url(head.url),
                 evidence=evidence,
             )
@@ -193,11 +200,15 @@ def open_leads(tenders: list[Tender], rules: Rules) -> list[Lead]:
     return out
 
 
-def large_value_reason(lead: Lead, threshold: float) -> Reason | None:
-    """ "groupement possible : 2,4 M€ estimés" when an open tender's value is above the structure's threshold."""
-    if lead.kind != "open" or not lead.amount or (lead.currency or "EUR") != "EUR" or lead.amount <= threshold:
+def large_value_reason(lead: Lead, usual: float, multiple: float, whose: str) -> Reason | None:
+    """ "75 000 € estimés, plus de 3 fois vos marchés habituels (20 000 €)" when an open tender's value is
+    above `multiple` times the usual size (`whose`: whose usual size, in French)."""
+    if lead.kind != "open" or not lead.amount or (lead.currency or "EUR") != "EUR":
         return None
-    return Reason("large_value", f"{money_fr(lead.amount)} estimés, au-delà de {money_fr(threshold)}")
+    if lead.amount <= multiple * usual:
+        return None
+    times = f"{multiple:g}".replace(".", ",")
+    return Reason("large_value", f"{money_fr(lead.amount)} estimés, plus de {times} fois {whose} ({money_fr(usual)})")
 
 
 def merged(leads: list[Lead]) -> list[Lead]:

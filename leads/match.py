@@ -23,6 +23,7 @@ class Audience:
     national: bool
     usual_size: float  # euros HT: what the structure usually answers alone
     large_multiple: float
+    usual_words: str = "vos marchés habituels"  # whose usual size, as the large-value reason says it
 
     def in_territory(self, departements: Iterable[str]) -> bool:
         return self.national or not self.departements.isdisjoint(departements)
@@ -55,7 +56,6 @@ def match_leads(
     in the same message; `seen_tenders`: procedures the reader already got as tenders (no open-tender lead
     repeats them)."""
     out = []
-    threshold = audience.large_multiple * audience.usual_size
     for lead in leads:
         if lead.key in sent or (lead.procedure_id and lead.procedure_id in skip):
             continue
@@ -64,7 +64,7 @@ def match_leads(
         if not (audience.in_themes(lead.themes) and audience.in_territory(lead.departements)):
             continue
         if lead.kind == "open":
-            large = large_value_reason(lead, threshold)
+            large = large_value_reason(lead, audience.usual_size, audience.large_multiple, audience.usual_words)
             reasons = [r for r in lead.reasons if r.code != "large_value"] + ([large] if large else [])
             if not reasons:
                 continue

@@ -52,6 +52,7 @@ class Lead:
     deadline: str | None = None  # open: as the notice gives it
     deadline_utc: str | None = None
     lots: int = 0
+    place: str | None = None  # the place of performance as the notice words it
     url: str | None = None
     evidence: list[str] = field(default_factory=list)  # where each reason was read, in French
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from formatting import date_fr, money_fr
-from formatting.places import departement_label
+from formatting.places import place_label
 from leads.find import leads_published
 from leads.match import Audience, match_leads
 from leads.model import SIZE_WORDS, Lead, Rules, wording
@@ -37,9 +37,7 @@ def _entry(lead: Lead, labels: dict[str, str], flt: Filter) -> Entry:
         key=lead.key,
         title=lead.title,
         buyer=lead.buyer,
-        place=", ".join(departement_label(d) for d in lead.departements[:4])
-        + (f" et {len(lead.departements) - 4} autres" if len(lead.departements) > 4 else "")
-        or None,
+        place=place_label(lead.place, lead.departements),
         deadline=date_fr(lead.deadline) if lead.deadline else None,
         value=money_fr(lead.amount, lead.currency) if lead.kind == "open" and lead.amount else None,
         url=lead.url,
@@ -66,6 +64,7 @@ def lead_section(
         national=not flt.departements,
         usual_size=rules.usual_size,
         large_multiple=rules.large_multiple,
+        usual_words="le marché habituel d'une petite structure",
     )
     found = match_leads(leads_published(db, rules, first_day, last_day), audience)
     entries = [_entry(lead, labels, flt) for lead in found]
