@@ -65,10 +65,11 @@ def leads_for(
 def winner_line(lead: Lead) -> str | None:
     if not lead.winner and not lead.winner_siren:
         return None
-    name = lead.winner or "titulaire"
     size = SIZE_WORDS.get(lead.winner_size or "")
     siren = f"SIREN {lead.winner_siren}" if lead.winner_siren else None
-    return name + (f" ({', '.join(p for p in (size, siren) if p)})" if size or siren else "")
+    name = lead.winner or siren or ""  # DECP often names no holder: its SIREN is its name then
+    details = [p for p in (size, siren if lead.winner else None) if p]
+    return name + (f" ({', '.join(details)})" if details else "")
 
 
 def _sentence(text: str) -> str:
