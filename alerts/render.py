@@ -209,6 +209,11 @@ LEADS_INTRO = (
 )
 
 
+def lead_count(n: int) -> str:
+    """ " ; 2 pistes de partenariat" (nothing without leads): what the preheader adds to the tenders."""
+    return f" ; {plural(n, 'piste de partenariat', 'pistes de partenariat')}" if n else ""
+
+
 def leads_line(n: int) -> str:
     """ "Aucun nouveau marché ... : 2 pistes de partenariat pour votre structure." (a digest of leads only)"""
     return (
@@ -328,13 +333,13 @@ class DigestRenderer:
     ) -> dict[str, Any]:
         """The one context both templates render: every fact is computed here, worded once."""
         shown = matches[: self.max_items]
-        total = len(matches)
+        total, n = len(matches), len(leads)
         more = total - len(shown)
         return {
             "name": sub.name,
             "count": total,
-            "count_line": count_line(total) if total or not leads else leads_line(len(leads)),
-            "preheader": preheader(matches, total) if total or not leads else leads_line(len(leads)),
+            "count_line": count_line(total) if total or not leads else leads_line(n),
+            "preheader": preheader(matches, total) + lead_count(len(leads)) if total or not leads else leads_line(n),
             "leads": [lead_view(lead, self.labels) for lead in leads],
             "leads_intro": LEADS_INTRO,
             "items": [self.item(m, sub) for m in shown],

@@ -81,7 +81,8 @@ def contract_leads(contracts: list[AwardedContract], companies: dict[str, Compan
                     reference=c.uid,
                     procedure_id=c.procedure_id,
                     title=display_text(c.object, 300) or "(objet non précisé)",
-                    buyer=short_buyer(display_text(c.buyer_name, 400)),
+                    buyer=short_buyer(display_text(c.buyer_name, 400))
+                    or (f"SIRET {c.buyer_siret}" if c.buyer_siret else None),  # DECP rows often name no buyer
                     amount=c.amount,
                     currency="EUR",
                     day=c.notified or c.published,
