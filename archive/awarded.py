@@ -48,14 +48,26 @@ def _flag(value: int | None) -> bool | None:
     return None if value is None else bool(value)
 
 
-def themed_contracts(db: sqlite_utils.Database, first_day: str, last_day: str | None = None) -> list[AwardedContract]:
+def themed_contracts(
+    db: sqlite_utils.Database, first_day: str, last_day: str | None = None, *, holder_sizes: Iterable[str] = ()
+) -> list[AwardedContract]:
     """Contracts with at least one theme whose data was published (else notified) from `first_day` on (to
-    `last_day` inclusive when given), with their holders and themes, in a stable order."""
+    `last_day` inclusive when given), with their holders and themes, in a stable order. `holder_sizes`: only
+    contracts with a holder the register knows at one of these sizes (all contracts when empty)."""
     if not (db["contracts"].exists() and db["contract_themes"].exists()):
         return []
     day = "coalesce(c.published, c.notified)"
     where = f"{day} >= ?" + (f" and {day} <= ?" if last_day else "")
     params = [first_day] + ([last_day] if last_day else [])
+    sizes = sorted(set(holder_sizes))
+    if sizes and db["companies"].exists():
+        where += (
+            " and exists (select 1 from contract_winners w join companies co on co.siren = w.siren"
+            f" where w.uid = c.uid and co.size in ({','.join('?' * len(sizes))}))"
+        )
+        params += sizes
+    elif sizes:
+        return []
     sql = (
         "select c.uid, c.object, c.buyer_name, c.buyer_siret, c.amount, c.notified, c.published, c.departement,"
         " c.social_clause, c.subcontracting_declared, c.procedure_id,"

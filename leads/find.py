@@ -26,6 +26,12 @@ from notices.nuts import departements_from_nuts
 logger = logging.getLogger(__name__)
 
 _ORDER = "coalesce(pn.position, 0), n.published, n.source, n.source_id"
+# only what can make a lead is read: themed notices, award notices naming a winner's SIRET
+_THEMED = "exists (select 1 from notice_themes t where t.source = n.source and t.source_id = n.source_id)"
+_AWARDS_WITH_SIRET = (
+    f"{_THEMED} and json_valid(n.awards)"
+    " and exists (select 1 from json_each(n.awards) a where json_extract(a.value, '$.siret') is not null)"
+)
 INSERTION = "ce titulaire doit réaliser des heures d'insertion"
 SUBCONTRACTING = "sous-traitance déclarée"
 
@@ -250,12 +256,17 @@ def current_leads(db: sqlite_utils.Database, rules: Rules, now: datetime) -> lis
     """What the digests offer at `now`: awards of the last `award_days` days, and the calls still open."""
     now_utc = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     since = (now.astimezone(PARIS).date() - timedelta(days=rules.award_days)).isoformat()
-    contracts = themed_contracts(db, since)
-    awards = query_tenders(db, "n.kind = 'award' and n.status != 'cancellation' and n.published >= ?", [since], _ORDER)
+    contracts = themed_contracts(db, since, holder_sizes=rules.large_sizes)
+    awards = query_tenders(
+        db,
+        f"n.kind = 'award' and n.status != 'cancellation' and n.published >= ? and {_AWARDS_WITH_SIRET}",
+        [since],
+        _ORDER,
+    )
     calls = query_tenders(
         db,
         "n.kind = 'contract_notice' and n.status != 'cancellation' and n.deadline_utc > ?"
-        " and coalesce(p.state, '') not in ('cancelled', 'awarded')",
+        f" and coalesce(p.state, '') not in ('cancelled', 'awarded') and {_THEMED}",
         [now_utc],
         _ORDER,
     )
@@ -266,16 +277,16 @@ def current_leads(db: sqlite_utils.Database, rules: Rules, now: datetime) -> lis
 
 def leads_published(db: sqlite_utils.Database, rules: Rules, first_day: str, last_day: str) -> list[Lead]:
     """A week's leads (the newsletter): contracts published, award notices and calls published in it."""
-    contracts = themed_contracts(db, first_day, last_day)
+    contracts = themed_contracts(db, first_day, last_day, holder_sizes=rules.large_sizes)
     awards = query_tenders(
         db,
-        "n.kind = 'award' and n.status != 'cancellation' and n.published between ? and ?",
+        f"n.kind = 'award' and n.status != 'cancellation' and n.published between ? and ? and {_AWARDS_WITH_SIRET}",
         [first_day, last_day],
         _ORDER,
     )
     calls = query_tenders(
         db,
-        "n.kind = 'contract_notice' and n.status = 'initial' and n.published between ? and ?",
+        f"n.kind = 'contract_notice' and n.status = 'initial' and n.published between ? and ? and {_THEMED}",
         [first_day, last_day],
         _ORDER,
     )
