@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -147,3 +148,26 @@ def test_a_week_of_leads_for_the_newsletter(world: LeadsArchive) -> None:
     week = leads_published(world.db, RULES, "2024-12-30", "2025-01-05")
     assert [lead.reference for lead in week] == [DECHETERIE]
     assert leads_published(world.db, RULES, "2025-01-06", "2025-01-12") == []
+
+
+def test_the_leads_command_lists_them(tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch) -> None:  # noqa: ANN001
+    from watch import cli
+
+    world = LeadsArchive(open_db(tmp_path / "w.db"))
+    world.add_contracts(contract(DECHETERIE))
+    world.company(DECHETERIE_SIREN, "GE")
+    world.add_notices("26-7308", now=datetime(2026, 2, 1, tzinfo=UTC))
+    monkeypatch.setenv("WATCH_DB", str(tmp_path / "w.db"))
+    monkeypatch.setenv("WATCH_LOG_FILE", "")
+    monkeypatch.setattr(cli.logs, "setup", lambda *a, **k: None)  # no handler left on pytest's streams
+    (tmp_path / "c.yaml").write_text("leads:\n  award_days: 800\n", encoding="utf-8")
+    assert cli.main(["leads", "--config", str(tmp_path / "c.yaml"), "--as-of", "2026-02-01"]) == 0
+    out = capsys.readouterr().out
+    assert "[attribué] ce titulaire doit réaliser des heures d'insertion" in out
+    assert "[ouvert] groupement possible : 7 lots" in out and out.strip().endswith("2 partnering lead(s)")
+    args = ["leads", "--config", str(tmp_path / "c.yaml"), "--as-of", "2026-02-01", "--departement", "57", "--json"]
+    assert cli.main(args) == 0
+    (only,) = json.loads(capsys.readouterr().out)
+    assert only["winner_siren"] == DECHETERIE_SIREN and only["wording"].startswith("ce titulaire")
+    assert cli.main(["leads", "--config", str(tmp_path / "c.yaml"), "--departement", "999"]) == 2
+    assert "unknown département '999'" in capsys.readouterr().err
