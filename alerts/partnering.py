@@ -3,8 +3,8 @@
 Only subscribers with "leads" in their notice kinds get it. Their audience is their profile: themes, every
 département of their départements and regions (or national), and their usual contract size (value_max,
 else the `leads.usual_size_by_kind` of their kind, else `leads.usual_size`). A lead already sent to them
-(sent_leads) is never sent again; an open tender already in the same digest, or sent before as a tender, is
-not repeated as a lead; the words the structure excludes keep a lead out as they keep a tender out.
+(sent_leads) is never sent again; a tender already in the same digest, or sent before as a tender (a call, an
+award), is not repeated as a lead; the words the structure excludes keep a lead out as they keep a tender out.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def leads_for(
     if "leads" not in sub.notice_kinds or not leads:
         return []
     sent = {k for (k,) in private.execute("select lead_key from sent_leads where subscriber_id = ?", [sub.id])}
-    found = match_leads(leads, audience_of(sub, rules), sent=sent, skip=in_digest, seen_tenders=tenders_sent)
+    found = match_leads(leads, audience_of(sub, rules), sent=sent, skip={*in_digest, *tenders_sent})
     excluded = Profile.of(sub).excluded  # the words a structure wants none of keep these leads out too
     if excluded:
         found = [lead for lead in found if not any(_contains(tokens(lead.title).keys, k) for k in excluded)]

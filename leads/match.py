@@ -49,17 +49,13 @@ def match_leads(
     *,
     sent: Collection[str] = frozenset(),
     skip: Collection[str] = frozenset(),
-    seen_tenders: Collection[str] = frozenset(),
 ) -> list[Lead]:
     """The leads for this audience, strongest first: awards with insertion hours, with subcontracting, then
     the other awards, then open tenders. `sent`: lead keys already offered; `skip`: procedures the reader gets
-    in the same message; `seen_tenders`: procedures the reader already got as tenders (no open-tender lead
-    repeats them)."""
+    as tenders (in the same message, or before): a lead never repeats a tender they have."""
     out = []
     for lead in leads:
         if lead.key in sent or (lead.procedure_id and lead.procedure_id in skip):
-            continue
-        if lead.kind == "open" and lead.procedure_id in seen_tenders:
             continue
         if not (audience.in_themes(lead.themes) and audience.in_territory(lead.departements)):
             continue

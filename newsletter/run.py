@@ -65,11 +65,12 @@ def compile_newsletter(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(render(issue, fmt))
         paths.append(path)
-    count = sum(len(entries) for s in issue.sections for _, entries in s.groups)
+    leads = sum(len(s.entries) for s in issue.sections if s.key == "leads")
     logger.info(
-        "newsletter %s: %d tender(s) in %d section(s) -> %s",
+        "newsletter %s: %d tender(s) and %d partnering lead(s) in %d section(s) -> %s",
         week,
-        count,
+        len(issue.entries),
+        leads,
         len(issue.sections),
         ", ".join(str(p) for p in paths),
     )
