@@ -32,15 +32,11 @@ class Audience:
         return not self.themes.isdisjoint(themes)
 
 
-def _strength(lead: Lead) -> tuple:
+def _strength(lead: Lead) -> tuple[bool, int, int]:
+    """Awards first; then by the strongest reason, and the most reasons."""
     order = AWARD_REASONS if lead.kind == "award" else OPEN_REASONS
     first = min((order.index(c) for c in lead.codes if c in order), default=len(order))
-    return (lead.kind != "award", first, -(len(lead.reasons)), "" if lead.day is None else _neg(lead.day), lead.key)
-
-
-def _neg(day: str) -> str:
-    """Sort key putting later ISO days first."""
-    return "".join(chr(0x7F - ord(c)) for c in day)
+    return (lead.kind != "award", first, -len(lead.reasons))
 
 
 def match_leads(
@@ -66,4 +62,5 @@ def match_leads(
                 continue
             lead = replace(lead, reasons=reasons)
         out.append(lead)
-    return sorted(out, key=_strength)
+    latest_first = sorted(out, key=lambda x: (x.day or "", x.key), reverse=True)
+    return sorted(latest_first, key=_strength)  # stable: the latest first among equally strong leads

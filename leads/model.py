@@ -100,6 +100,3 @@ class Rules:
         if value_max:
             return value_max
         return self.usual_size_by_kind.get(kind or "", self.usual_size)
-
-    def large_threshold(self, usual: float) -> float:
-        return self.large_multiple * usual
