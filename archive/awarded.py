@@ -9,6 +9,7 @@ here (no stage above needs it).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ import sqlite_utils
 
 from archive.contracts import _company as company_from_row  # the one reading of a `companies` row
 from notices.companies import Company
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -115,5 +118,8 @@ def companies_by_siren(db: sqlite_utils.Database, sirens: Iterable[str]) -> dict
         chunk = wanted[i : i + 500]
         marks = ",".join("?" * len(chunk))
         for row in db.query(f"select * from companies where siren in ({marks})", chunk):
-            found[row["siren"]] = company_from_row(row)
+            try:
+                found[row["siren"]] = company_from_row(row)
+            except (ValueError, TypeError) as exc:  # one unreadable row is one unknown company, never a stop
+                logger.warning("archive: companies row %s left out: %s: %s", row["siren"], type(exc).__name__, exc)
     return found

@@ -171,3 +171,22 @@ def test_the_leads_command_lists_them(tmp_path: Path, capsys: pytest.CaptureFixt
     assert only["winner_siren"] == DECHETERIE_SIREN and only["wording"].startswith("ce titulaire")
     assert cli.main(["leads", "--config", str(tmp_path / "c.yaml"), "--departement", "999"]) == 2
     assert "unknown département '999'" in capsys.readouterr().err
+
+
+def test_an_unreadable_register_row_is_an_unknown_company(world: LeadsArchive, caplog) -> None:  # noqa: ANN001
+    world.add_contracts(contract(DECHETERIE), contract(CARBURANT, subcontracting=True))
+    world.company(DECHETERIE_SIREN, "GE")
+    world.company(CARBURANT_SIREN, "ETI")
+    world.db.execute("update companies set sources = '{not json' where siren = ?", [DECHETERIE_SIREN])
+    world.db.conn.commit()
+    (lead,) = current_leads(world.db, RULES, NOW)  # the other contract's lead still comes
+    assert lead.reference == CARBURANT and f"companies row {DECHETERIE_SIREN} left out" in caplog.text
+
+
+def test_a_lead_never_repeats_a_tender_the_reader_has(world: LeadsArchive) -> None:
+    world.add_notices("26-81190")
+    world.classify_by_hand("26-81190", "dechets_chantier", insertion="heures d'insertion")
+    world.company("432936953", "GE")
+    leads = current_leads(world.db, RULES, datetime(2026, 9, 1, tzinfo=UTC))
+    (lead,) = leads
+    assert match_leads(leads, audience(["dechets_chantier"], ["52"]), skip={lead.procedure_id}) == []
