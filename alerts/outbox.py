@@ -25,6 +25,7 @@ from alerts.subscribers import Subscriber
 from archive.db import now_iso
 from formatting import display_text
 from formatting.buyers import short_buyer
+from leads.model import Lead
 from mail.message import to_text
 from mail.transport import TransportError
 
@@ -33,7 +34,14 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 
 
-def enqueue(db: sqlite_utils.Database, sub: Subscriber, matches: list[Match], message: EmailMessage) -> int:
+def enqueue(
+    db: sqlite_utils.Database,
+    sub: Subscriber,
+    matches: list[Match],
+    message: EmailMessage,
+    leads: list[Lead] | tuple[Lead, ...] = (),
+) -> int:
+    """Queue a digest; in the same transaction, record its tenders (sent_items) and partnering leads (sent_leads)."""
     stamp = now_iso()
     with db.conn:
         table = db["outbox"].insert(
@@ -66,6 +74,20 @@ def enqueue(db: sqlite_utils.Database, sub: Subscriber, matches: list[Match], me
             pk=("subscriber_id", "procedure_id"),
             alter=True,  # a private store from before the title and buyer columns gains them
         )
+        if leads:
+            db["sent_leads"].upsert_all(
+                [
+                    {
+                        "subscriber_id": sub.id,
+                        "lead_key": lead.key,
+                        "outbox_id": outbox_id,
+                        "sent_at": stamp,
+                        "title": display_text(lead.title, 300),
+                    }
+                    for lead in leads
+                ],
+                pk=("subscriber_id", "lead_key"),
+            )
     return outbox_id
 
 

@@ -17,12 +17,14 @@ from urllib.parse import quote
 
 from alerts.items import Item
 from alerts.matching import Match
+from alerts.partnering import view as lead_view
 from alerts.subscribers import Subscriber
 from alerts.tokens import TTL, Signer, issue
 from classify.cpv import label as cpv_label
 from formatting import RESERVED_KINDS, date_fr, display_text, environment, money_fr, safe_url
 from formatting.buyers import short_buyer
 from formatting.places import departement_label, place_label
+from leads.model import Lead
 from mail import message as mail_message
 
 logger = logging.getLogger(__name__)
@@ -201,6 +203,26 @@ def flags(item: Item) -> list[dict[str, str]]:
     return out
 
 
+LEADS_INTRO = (
+    "Des marchés de vos thèmes et de votre territoire où travailler avec d'autres : un grand titulaire qui doit "
+    "réaliser des heures d'insertion ou sous-traiter, un marché trop grand pour une structure seule."
+)
+
+
+def lead_count(n: int) -> str:
+    """ " ; 2 pistes de partenariat" (nothing without leads): what the preheader adds to the tenders."""
+    return f" ; {plural(n, 'piste de partenariat', 'pistes de partenariat')}" if n else ""
+
+
+def leads_line(n: int) -> str:
+    """ "Aucun nouveau marché ... : 2 pistes de partenariat pour votre structure." (a digest of leads only)"""
+    return (
+        "Aucun nouveau marché ne correspond à votre profil aujourd'hui, mais "
+        + plural(n, "piste de partenariat s'offre", "pistes de partenariat s'offrent")
+        + " à votre structure."
+    )
+
+
 def preheader(matches: list[Match], total: int) -> str:
     """The hidden first line of the HTML, what the inbox shows beside the subject."""
     text = plural(total, "marché pour vous", "marchés pour vous")
@@ -256,8 +278,13 @@ class DigestRenderer:
         """A signed link token for one purpose, expiring (alerts.tokens.TTL)."""
         return issue(self.signer, purpose, *(str(p) for p in parts), ttl=TTL[purpose])
 
-    def subject(self, matches: list[Match]) -> str:
+    def subject(self, matches: list[Match], leads: list[Lead] | tuple[Lead, ...] = ()) -> str:
         n = len(matches)
+        if not n and leads:  # a digest of partnering leads only
+            return mail_message.header_safe(
+                plural(len(leads), "piste de partenariat pour vous", "pistes de partenariat pour vous"),
+                mail_message.SUBJECT_LIMIT,
+            )
         counts: dict[str, int] = {}
         for m in matches:
             for r in m.reasons:
@@ -301,16 +328,20 @@ class DigestRenderer:
             "feedback": f"{self.public_url}/f/{self.token('f', sub.id, item.procedure_id)}",
         }
 
-    def context(self, sub: Subscriber, matches: list[Match]) -> dict[str, Any]:
+    def context(
+        self, sub: Subscriber, matches: list[Match], leads: list[Lead] | tuple[Lead, ...] = ()
+    ) -> dict[str, Any]:
         """The one context both templates render: every fact is computed here, worded once."""
         shown = matches[: self.max_items]
-        total = len(matches)
+        total, n = len(matches), len(leads)
         more = total - len(shown)
         return {
             "name": sub.name,
             "count": total,
-            "count_line": count_line(total),
-            "preheader": preheader(matches, total),
+            "count_line": count_line(total) if total or not leads else leads_line(n),
+            "preheader": preheader(matches, total) + lead_count(len(leads)) if total or not leads else leads_line(n),
+            "leads": [lead_view(lead, self.labels) for lead in leads],
+            "leads_intro": LEADS_INTRO,
             "items": [self.item(m, sub) for m in shown],
             "more": more,
             "more_line": f"… et {plural(more, 'autre marché correspond', 'autres marchés correspondent')} à votre "
@@ -323,15 +354,17 @@ class DigestRenderer:
             "generated": date_fr(datetime.now(UTC).isoformat(), with_time=False),
         }
 
-    def message(self, sub: Subscriber, matches: list[Match]) -> EmailMessage:
-        ctx = self.context(sub, matches)
+    def message(
+        self, sub: Subscriber, matches: list[Match], leads: list[Lead] | tuple[Lead, ...] = ()
+    ) -> EmailMessage:
+        ctx = self.context(sub, matches, leads)
         token = self.token("u", sub.id)
         mailto = f"mailto:{self.unsubscribe_mailto}?subject={quote('unsubscribe ' + token)}"
         return mail_message.build(
             kind="digest",
             sender=self.sender,
             to=sub.emails,
-            subject=self.subject(matches),
+            subject=self.subject(matches, leads),
             text=self.text.render(**ctx),
             html=self.html.render(**ctx),
             unsubscribe=[f"{self.public_url}/u/{token}", mailto],

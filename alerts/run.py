@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 from alerts import outbox
 from alerts.items import load_items
 from alerts.matching import AlertIndex
+from alerts.partnering import leads_for
 from alerts.render import DigestRenderer
 from alerts.subscribers import Subscriber, load_all
 from alerts.tokens import Signer
 from archive.stores import open_archive, open_private_store, signing_key
 from classify.taxonomy import load as load_taxonomy
+from leads.find import current_leads
+from leads.model import Rules
 from mail.transport import transport_from
 from notices.dates import PARIS
 from settings import Config
@@ -48,7 +51,7 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
     now_utc, now_day = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), now.astimezone(PARIS).date().isoformat()
     db = open_archive(config)  # the tenders
     private = open_private_store(config, db)  # the subscribers, what they were sent, the outbox
-    counts = {"subscribers_due": 0, "digests": 0, "tenders": 0, "sent": 0, "pending": 0, "failed": 0}
+    counts = {"subscribers_due": 0, "digests": 0, "tenders": 0, "leads": 0, "sent": 0, "pending": 0, "failed": 0}
     try:
         due = [s for s in load_all(private, active_only=True) if is_due(s, now)]
         counts["subscribers_due"] = len(due)
@@ -58,6 +61,9 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
             items = load_items(db, since=since)
             index = AlertIndex(items)
             renderer = renderer_from(config, signing_key(config))
+            rules = Rules.from_config(config)
+            # the partnering leads are computed once per run, for the subscribers who asked for them
+            leads = current_leads(db, rules, now) if any("leads" in s.notice_kinds for s in due) else []
             for sub in due:
                 sent = dict(
                     private.execute(
@@ -65,16 +71,22 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
                     ).fetchall()
                 )
                 matches = index.match(sub, sent, now_utc, now_day)
-                if matches:
-                    message = renderer.message(sub, matches)
+                offered = leads_for(
+                    private, sub, leads, rules, in_digest={m.item.procedure_id for m in matches}, tenders_sent=sent
+                )
+                if matches or offered:
+                    message = renderer.message(sub, matches, offered)
                     counts["digests"] += 1
                     counts["tenders"] += len(matches)
+                    counts["leads"] += len(offered)
                     if dry_run:
                         print(f"{sub.name}: {message['Subject']}")
                         for m in matches:
                             print(f"  [{m.change}] {m.item.title[:100]} ({', '.join(m.reasons)})")
+                        for lead in offered:
+                            print(f"  [lead] {lead.title[:100]} ({', '.join(lead.codes)})")
                         continue
-                    outbox.enqueue(private, sub, matches, message)
+                    outbox.enqueue(private, sub, matches, message, offered)
                 if not dry_run:
                     with private.conn:
                         private.execute(
@@ -92,10 +104,12 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
                 )
             )
             logger.info(
-                "alerts: %d subscriber(s) due, %d digest(s) with %d tender(s); %d sent via %s, %d pending, %d failed",
+                "alerts: %d subscriber(s) due, %d digest(s) with %d tender(s) and %d partnering lead(s); "
+                "%d sent via %s, %d pending, %d failed",
                 counts["subscribers_due"],
                 counts["digests"],
                 counts["tenders"],
+                counts["leads"],
                 counts["sent"],
                 transport,
                 counts["pending"],

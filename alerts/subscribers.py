@@ -21,7 +21,7 @@ from classify.taxonomy import THEME_CODES
 from settings import WatchError
 
 KINDS = ("EI", "AI", "ACI", "ETTI", "GEIQ", "EA", "ESAT", "association", "cooperative", "other")
-NOTICE_KINDS = ("upcoming", "open", "awards")
+NOTICE_KINDS = ("upcoming", "open", "awards", "leads")  # leads: partnering leads (leads/), off by default
 FREQUENCIES = ("each_run", "daily", "weekly")
 ORIGINS = ("web", "cli", "csv")
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")

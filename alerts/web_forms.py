@@ -40,6 +40,7 @@ NOTICE_KIND_LABELS = {
     "upcoming": "Marchés à venir (avis de pré-information)",
     "open": "Appels d'offres ouverts",
     "awards": "Résultats (marchés attribués : sous-traitance, prochain renouvellement)",
+    "leads": "Pistes de partenariat (grandes entreprises titulaires, marchés à plusieurs)",
 }
 FREQUENCY_LABELS = {"each_run": "À chaque collecte", "daily": "Chaque jour", "weekly": "Chaque semaine"}
 

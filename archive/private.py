@@ -80,6 +80,12 @@ def _schema(db: sqlite_utils.Database) -> None:
         pk=("subscriber_id", "procedure_id"),
         if_not_exists=True,
     )
+    # the partnering leads (leads/) each digest offered: each lead is sent once per subscriber
+    db["sent_leads"].create(
+        {"subscriber_id": int, "lead_key": str, "outbox_id": int, "sent_at": str, "title": str},
+        pk=("subscriber_id", "lead_key"),
+        if_not_exists=True,
+    )
     db["outbox"].create(
         {
             "id": int,

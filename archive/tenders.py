@@ -260,6 +260,8 @@ class TenderNotice:
     classification: Classification | None
     buyer_city: str | None = None  # the buyer's address (town, postal code), when the notice gives it
     buyer_postal_code: str | None = None
+    lots: int = 0  # how many lots the notice lists (0: not divided, or not stated)
+    nuts: list[str] = field(default_factory=list)  # NUTS codes of the place of performance, as the notice states
 
     @property
     def key(self) -> str:
@@ -309,6 +311,8 @@ class TenderNotice:
             classification=classification,
             buyer_city=row.get("buyer_city"),
             buyer_postal_code=row.get("buyer_postal_code"),
+            lots=row.get("lots_count") or 0,
+            nuts=_list(row.get("nuts")),
         )
 
 
@@ -329,6 +333,7 @@ _SELECT = """select coalesce(pn.procedure_id, n.source || ':' || n.source_id) as
     n.source, n.source_id, n.kind, n.status, n.title, n.description, n.buyer_name, n.place, n.url, n.value,
     n.currency, n.departements, n.awards, n.published, n.deadline, n.deadline_utc, n.updated_at,
     n.buyer_city, n.buyer_postal_code,
+    case when json_valid(n.lots) then json_array_length(n.lots) else 0 end as lots_count, n.nuts,
     c.source as c_source, c.source_id as c_source_id, c.taxonomy_version as c_taxonomy_version, c.themes as c_themes,
     c.social as c_social, c.event as c_event, c.event_name as c_event_name, c.classified_at as c_classified_at
     from notices n

@@ -109,6 +109,7 @@ class Entry:
     status_label: str | None = None  # "Annulé", "Rectifié": shown as a status, never glued to the title
     changes: list[str] = field(default_factory=list)  # what a corrigendum changed, in French
     winners: list[Winner] = field(default_factory=list)
+    lead: str | None = None  # a partnering lead's reason, in French (newsletter/leads.py)
     amount: float | None = None  # the estimated value, for the chapô's "largest tender"
     deadline_utc: str | None = None
     sort: tuple = ()
@@ -175,7 +176,8 @@ class Issue:
 
     @property
     def entries(self) -> list[Entry]:
-        return [e for s in self.sections for e in s.entries]
+        """The tenders listed (the partnering leads, which may list a tender again, apart)."""
+        return [e for s in self.sections if s.key != "leads" for e in s.entries]
 
 
 class WeekError(WatchError, ValueError):

@@ -90,6 +90,8 @@ def _entry_lines(e: Entry) -> list[str]:
         lines.append(f"Montant estimé : {e.value}")
     if e.changes:
         lines.append("Ce qui change : " + " ; ".join(e.changes))
+    if e.lead:
+        lines.append(f"Piste : {e.lead}")
     if e.winners:
         lines.append(
             "Attributaire(s) : "

@@ -10,9 +10,11 @@ from archive.db import open_db
 from archive.tenders import publication_days
 from classify.taxonomy import THEME_CODES
 from classify.taxonomy import load as load_taxonomy
+from leads.model import Rules
 from mail import message as mail_message
 from mail.transport import send_message, transport_from
 from newsletter.content import Compiler, Filter, Issue, last_complete_week, parse_week, read_intro
+from newsletter.leads import add_lead_section
 from newsletter.render import FORMATS, render
 from notices.dates import PARIS
 from settings import Config
@@ -33,8 +35,10 @@ def build_issue(config: Config, week: str) -> Issue:
     parse_week(week)
     taxonomy = load_taxonomy(config.optional_path("classify.taxonomy"))
     with open_db(config.resolve_path("archive.path")) as db:
-        compiler = Compiler(db, filter_from(config), {t.code: t.label for t in taxonomy.themes})
-        return compiler.compile(week, read_intro(config.resolve_path("newsletter.intro_dir"), week))
+        flt, labels = filter_from(config), {t.code: t.label for t in taxonomy.themes}
+        issue = Compiler(db, flt, labels).compile(week, read_intro(config.resolve_path("newsletter.intro_dir"), week))
+        add_lead_section(issue, db, flt, labels, Rules.from_config(config))
+        return issue
 
 
 def week_or_last(week: str | None) -> str:
@@ -61,11 +65,12 @@ def compile_newsletter(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(render(issue, fmt))
         paths.append(path)
-    count = sum(len(entries) for s in issue.sections for _, entries in s.groups)
+    leads = sum(len(s.entries) for s in issue.sections if s.key == "leads")
     logger.info(
-        "newsletter %s: %d tender(s) in %d section(s) -> %s",
+        "newsletter %s: %d tender(s) and %d partnering lead(s) in %d section(s) -> %s",
         week,
-        count,
+        len(issue.entries),
+        leads,
         len(issue.sections),
         ", ".join(str(p) for p in paths),
     )

@@ -128,6 +128,14 @@ def _timezone(value: Any) -> str | None:
     return None
 
 
+def _amounts(value: Any) -> str | None:
+    """`leads.usual_size_by_kind`: a positive amount per kind of structure."""
+    for name, amount in value.items():
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount <= 0:
+            return f"{name}: expected an amount in euros above 0, got {amount!r}"
+    return None
+
+
 SCHEMA: dict[str, Any] = {
     "archive": {
         "path": Setting(str, "data/watch.db", doc="SQLite archive, relative to the configuration's directory"),
@@ -317,6 +325,22 @@ SCHEMA: dict[str, Any] = {
         "out_dir": Setting(str, "data/newsletter", doc="where the four formats are written"),
         "cron": Setting(str, "0 7 * * mon", _cron, "when serve compiles (and mails) the last complete week"),
         "editors": Setting(list, [], _codes, "e-mail addresses that receive the draft"),
+    },
+    "leads": {
+        "large_sizes": Setting(list, ["ETI", "GE"], _codes, "company sizes (register) that make a winner large"),
+        "large_multiple": Setting(
+            float, 3.0, _positive, "an open tender above this multiple of a structure's usual size: groupement possible"
+        ),
+        "usual_size": Setting(
+            float, 150000.0, _positive, "a small structure's usual contract (euros HT) when it sets no value_max"
+        ),
+        "usual_size_by_kind": Setting(
+            dict, {}, _amounts, "the usual size per kind of structure (EI, ESAT, association...), euros HT"
+        ),
+        "min_lots": Setting(int, 2, _positive, "a call with at least this many lots: groupement possible"),
+        "min_departements": Setting(int, 2, _positive, "a call over at least this many départements: groupement"),
+        "award_days": Setting(int, 365, _positive, "how far back the digests look for awards won by large firms"),
+        "max_items": Setting(int, 10, _positive, "partnering leads shown in one digest"),
     },
     "crawl": {
         "user_agent": Setting(

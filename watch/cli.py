@@ -163,7 +163,7 @@ def _subscribers_args(p: argparse.ArgumentParser, common: argparse.ArgumentParse
     a.add_argument("--exclude", action="append", default=[], dest="exclude_keywords")
     a.add_argument("--value-min", dest="value_min")
     a.add_argument("--value-max", dest="value_max")
-    a.add_argument("--kinds", dest="notice_kinds", default="upcoming,open", help="upcoming, open, awards")
+    a.add_argument("--kinds", dest="notice_kinds", default="upcoming,open", help="upcoming, open, awards, leads")
     a.add_argument("--frequency", default="daily", help="each_run, daily, weekly")
     a.add_argument("--siret", help="14 digits (Luhn-checked)")
     ssub.add_parser("list", parents=[common], help="one line per subscriber")
@@ -506,6 +506,53 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="output file (default: avis.csv, avis.xlsx or avis.ocds.json)")
 
 
+def cmd_leads(args: argparse.Namespace, config: Config) -> int:
+    """the partnering leads: awards won by large firms, calls too large for one structure
+
+    List the leads the digests offer now (or --as-of a day): awards in an ESS theme won by an ETI or GE of the
+    companies register (an insertion clause or declared subcontracting first), then open calls with several
+    lots, several places of performance, or a value above leads.large_multiple x leads.usual_size. --theme and
+    --departement narrow them as a subscriber's profile does; --json for every field.
+    """
+    from alerts.geo import departement
+    from archive.db import open_db
+    from classify.taxonomy import THEME_CODES
+    from leads.find import current_leads
+    from leads.match import Audience, match_leads
+    from leads.model import Rules
+    from leads.report import as_json, lead_lines
+    from notices.dates import PARIS
+
+    rules = Rules.from_config(config)
+    codes = [departement(d) for d in args.departement]
+    if None in codes:
+        raise WatchError(f"--departement: unknown département {args.departement[codes.index(None)]!r}")
+    audience = Audience(
+        frozenset([args.theme] if args.theme else THEME_CODES),
+        frozenset(c for c in codes if c),
+        not codes,
+        rules.usual_size,
+        rules.large_multiple,
+    )
+    now = datetime.combine(args.as_of, time(8), tzinfo=PARIS) if args.as_of else datetime.now(UTC)
+    with open_db(config.resolve_path("archive.path")) as db:
+        found = match_leads(current_leads(db, rules, now), audience)
+    if args.json:
+        print(json.dumps(as_json(found), ensure_ascii=False, indent=2))
+        return 0
+    for lead in found:
+        print("\n".join(lead_lines(lead)))
+    print(f"{len(found)} partnering lead(s)")
+    return 0
+
+
+def _leads_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--theme", type=_theme, help="only the leads of this theme")
+    p.add_argument("--departement", action="append", default=[], help="only the leads in this département (repeat)")
+    p.add_argument("--as-of", type=_day, help="as the digests of this day's morning see them (YYYY-MM-DD)")
+    p.add_argument("--json", action="store_true", help="machine-readable output, every field")
+
+
 @dataclass(frozen=True)
 class Command:
     run: Callable[[argparse.Namespace, Config], int]
@@ -540,6 +587,7 @@ COMMANDS: dict[str, Command] = {
     "explore": Command(cmd_explore, _explore_args),
     "buyers": Command(cmd_buyers, _buyers_args),
     "export": Command(cmd_export, _export_args),
+    "leads": Command(cmd_leads, _leads_args),
     "demo": Command(cmd_demo, _demo_args, _demo_config),
     "replay": Command(cmd_replay, _replay_args),
 }

@@ -214,6 +214,7 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
     print(f"  alerts: {outbox[0]} digest(s) with {outbox[1] or 0} tender(s) in the outbox, {outbox[2] or 0} delivered")
     for name, count, items in digests:
         print(f"    {name}: {count} digest(s), {items} tender(s)")
+    _print_leads(config)
     print()
     print("Where the results are:")
     print(f"  archive   {db_path} (the analysts' file: notices, procedures, classifications, runs)")
@@ -233,3 +234,15 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
         f"  newsletter {config.resolve_path('newsletter.out_dir')}/ ({len(weeks)} recorded weeks x html, md, docx, txt)"
     )
     return 0 if all(r.ok for r in [*results, *jobs, *newsletters]) else 1
+
+
+def _print_leads(config: Config) -> None:
+    """The partnering leads the digests carried (the "Pistes de partenariat" block), per subscriber."""
+    with open_private_store(config) as private:
+        rows = private.execute(
+            "select s.name, l.title from sent_leads l join subscribers s on s.id = l.subscriber_id"
+            " order by s.name, l.rowid"
+        ).fetchall()
+    print(f"  partnering leads: {len(rows)} in the digests")
+    for name, title in rows:
+        print(f"    {name}: {title[:90]}")

@@ -43,6 +43,7 @@ def run_subscribers(config: Config, args: argparse.Namespace) -> int:
                 return 2
             with db.conn:
                 db.execute("delete from sent_items where subscriber_id = ?", [s.id])
+                db.execute("delete from sent_leads where subscriber_id = ?", [s.id])
                 db.execute("delete from subscribers where id = ?", [s.id])
             print(f"subscriber {s.id} removed: {s.name}")
         elif args.action == "import":

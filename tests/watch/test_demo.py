@@ -67,7 +67,7 @@ def test_the_recorded_fortnight_comes_first_with_its_alerts_the_morning_after() 
 
 def test_the_demo_replays_real_french_notices_only() -> None:
     records = load_records([RECORDED / "boamp"])
-    assert len(records) == 1401 and {r["dateparution"][:7] for r in records} >= {"2024-02"}
+    assert len(records) == 1402 and {r["dateparution"][:7] for r in records} >= {"2024-02"}
     notices, xml = load_corpus([RECORDED / "ted"])
     assert len(notices) == len(xml) == 4
     text = " ".join(json.dumps(n, ensure_ascii=False) for n in notices)
@@ -90,9 +90,9 @@ def test_jsonl_records_get_the_api_shape_back() -> None:
     }
 
 
-def test_the_sample_subscribers_are_five_ess_structures(tmp_path: Path) -> None:
+def test_the_sample_subscribers_are_six_ess_structures(tmp_path: Path) -> None:
     db = open_private(tmp_path / "s.db")
     import_csv(db, (ROOT / "data" / "sample_subscribers.csv").read_text(encoding="utf-8"))
     subs = load_all(db)
-    assert len(subs) == 5 and {s.kind for s in subs} == {"EI", "ESAT", "cooperative", "association", "EA"}
+    assert len(subs) == 6 and {s.kind for s in subs} == {"EI", "ESAT", "cooperative", "association", "EA"}
     assert all(s.themes and "open" in s.notice_kinds for s in subs)
