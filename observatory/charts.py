@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from formatting.charts import AMBER, INK, LIGHT, TEAL, new_figure, plain_axes, svg_of, style
+from formatting.charts import AMBER, INK, LIGHT, TEAL, new_figure, plain_axes, style, svg_of
 
 SALT = "ess-observatory"
 

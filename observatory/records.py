@@ -256,9 +256,7 @@ def _notices(db, register: _Register, event_notices: set) -> Iterator[Awarded]: 
     themes = _themes(db, "notice_themes", "notice")
     linked = {
         (r[0], r[1])
-        for r in db.execute(
-            "select notice_source, notice_source_id from contracts where notice_source is not null"
-        )
+        for r in db.execute("select notice_source, notice_source_id from contracts where notice_source is not null")
     }
     for row in db.execute(
         "select n.source, n.source_id, n.buyer_name, n.buyer_siret, n.title, n.published, n.departements,"

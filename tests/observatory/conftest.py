@@ -10,9 +10,9 @@ The archive (amounts in euros HT):
 
   key            buyer                 day         dép  amount  holders (register)                      social
   decp:B1-001    Ville de Paris        2024-02-10  75   100     Régie Solidaire (ESS, EI, TPE)          clause
-  decp:B1-002    Ville de Paris        2024-05-03  75   200     ACME BTP (GE, not ESS) + Atelier PME    stated none
+  decp:B1-002    Ville de Paris        2024-05-03  75   200     ACME BTP (GE, not ESS) + Atelier PME    none
                                                                  (PME, not ESS): co-holders, 100 each
-  decp:S-003     SOLIDEO               2024-08-20  93   300     ESAT Les Ateliers (ESS, ESAT, size ?)   reserved + criterion
+  decp:S-003     SOLIDEO               2024-08-20  93   300     ESAT (ESS, ESAT, size ?)                reserved, crit.
   decp:S-004     Dép. Seine-St-Denis   2024-11-05  93   400     a TVA number (no SIREN: unknown)        not stated
                  linked to the award notice boamp:24-100 (tied to Paris 2024): counted once, as this contract
   decp:B1-005    Ville de Paris        2023-12-15  75   1000    Grand Groupe (ETI, ESS unknown)         not stated
@@ -64,27 +64,60 @@ def build(db: sqlite_utils.Database) -> None:
     store.upsert_contracts(
         [
             _contract("B1-001", "Ville de Paris", PARIS, "2024-02-10", "75", 100, [Winner(REGIE, "SIRET")], ["clause"]),
-            _contract("B1-002", "Ville de Paris", PARIS, "2024-05-03", "75", 200,
-                      [Winner(ACME, "SIRET"), Winner(PME, "SIRET")], []),  # fmt: skip
-            _contract("S-003", "SOLIDEO", SOLIDEO, "2024-08-20", "93", 300, [Winner(ESAT, "SIRET")],
-                      ["reserved", "criterion"]),  # fmt: skip
-            _contract("S-004", "Département de la Seine-Saint-Denis", SSD, "2024-11-05", "93", 400,
-                      [Winner("FR12345678901", "TVA", "Foreign Co")], None),  # fmt: skip
+            _contract(
+                "B1-002",
+                "Ville de Paris",
+                PARIS,
+                "2024-05-03",
+                "75",
+                200,
+                [Winner(ACME, "SIRET"), Winner(PME, "SIRET")],
+                [],
+            ),  # fmt: skip
+            _contract(
+                "S-003", "SOLIDEO", SOLIDEO, "2024-08-20", "93", 300, [Winner(ESAT, "SIRET")], ["reserved", "criterion"]
+            ),  # fmt: skip
+            _contract(
+                "S-004",
+                "Département de la Seine-Saint-Denis",
+                SSD,
+                "2024-11-05",
+                "93",
+                400,
+                [Winner("FR12345678901", "TVA", "Foreign Co")],
+                None,
+            ),  # fmt: skip
             _contract("B1-005", "Ville de Paris", PARIS, "2023-12-15", "75", 1000, [Winner(GRAND, "SIRET")], None),
             _contract("X-006", "Commune de Lyon", LYON, "2024-03-01", "69", None, [Winner(GRAND, "SIRET")], ["clause"]),
         ]
     )
     Archive(db).upsert_notices(
         [
-            Notice("boamp", "24-100", url="https://www.boamp.fr/avis/detail/24-100", title="Gardiennage du village",
-                   buyer=Buyer("Département de la Seine-Saint-Denis", SSD), kind="award",
-                   published=date(2024, 11, 20), departements=["93"],
-                   awards=[Award("Foreign Co", amount=400.0, currency="EUR")]),  # fmt: skip
-            Notice("boamp", "24-200", url="javascript:alert(1)", title="Entretien des espaces verts",
-                   buyer=Buyer("Métropole de Lyon", "20004697700019"), kind="award", published=date(2024, 6, 12),
-                   departements=["69"],
-                   awards=[Award("Régie Solidaire", REGIE, 500.0, "EUR", lot="1"),
-                           Award("Inconnue SARL", None, 250.0, "EUR", lot="2")]),  # fmt: skip
+            Notice(
+                "boamp",
+                "24-100",
+                url="https://www.boamp.fr/avis/detail/24-100",
+                title="Gardiennage du village",
+                buyer=Buyer("Département de la Seine-Saint-Denis", SSD),
+                kind="award",
+                published=date(2024, 11, 20),
+                departements=["93"],
+                awards=[Award("Foreign Co", amount=400.0, currency="EUR")],
+            ),  # fmt: skip
+            Notice(
+                "boamp",
+                "24-200",
+                url="javascript:alert(1)",
+                title="Entretien des espaces verts",
+                buyer=Buyer("Métropole de Lyon", "20004697700019"),
+                kind="award",
+                published=date(2024, 6, 12),
+                departements=["69"],
+                awards=[
+                    Award("Régie Solidaire", REGIE, 500.0, "EUR", lot="1"),
+                    Award("Inconnue SARL", None, 250.0, "EUR", lot="2"),
+                ],
+            ),  # fmt: skip
         ]
     )
     # the linker's output: S-004 is the contract of the award notice boamp:24-100
@@ -95,10 +128,26 @@ def build(db: sqlite_utils.Database) -> None:
     # the notice classifier's output
     db["classifications"].insert_all(
         [
-            {"source": "boamp", "source_id": "24-100", "reserved_contract": 0, "insertion_clause": 0,
-             "social_criterion": 0, "event_name": "Paris 2024", "themes": "[]", "social": "{}"},
-            {"source": "boamp", "source_id": "24-200", "reserved_contract": 0, "insertion_clause": 1,
-             "social_criterion": 0, "event_name": None, "themes": "[]", "social": "{}"},
+            {
+                "source": "boamp",
+                "source_id": "24-100",
+                "reserved_contract": 0,
+                "insertion_clause": 0,
+                "social_criterion": 0,
+                "event_name": "Paris 2024",
+                "themes": "[]",
+                "social": "{}",
+            },
+            {
+                "source": "boamp",
+                "source_id": "24-200",
+                "reserved_contract": 0,
+                "insertion_clause": 1,
+                "social_criterion": 0,
+                "event_name": None,
+                "themes": "[]",
+                "social": "{}",
+            },
         ]  # fmt: skip
     )
     db["notice_themes"].insert_all(
