@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from formatting.charts import AMBER, INK, LIGHT, TEAL, new_figure, plain_axes, style, svg_of
+from formatting.charts import AMBER, LIGHT, TEAL, new_figure, plain_axes, style, svg_of
 
 SALT = "ess-observatory"
 
@@ -34,14 +34,14 @@ def shares_chart(bars: list[Bar], target: float, title: str, *, vertical: bool) 
     n = max(len(bars), 1)
     with style(SALT, **{"font.size": 9, "hatch.color": "#6b7280"}):
         if vertical:
-            width, height = max(6.0, min(11.0, 1.2 + 0.55 * n)), 3.6
+            width, height = max(6.0, min(11.0, 1.2 + 0.55 * n)), 3.3
             fig = new_figure(width, height)
-            ax = fig.add_axes((0.09, 0.22, 0.89, 0.58))
+            ax = fig.add_axes((0.6 / width, 0.75 / height, 1 - 0.75 / width, 1 - 1.15 / height))
         else:
-            height = 1.35 + 0.42 * n
+            height = 0.95 + 0.42 * n
             width = 7.6
             fig = new_figure(width, height)
-            ax = fig.add_axes((0.36, 0.55 / height, 0.6, 1 - 1.35 / height))
+            ax = fig.add_axes((0.36, 0.45 / height, 0.6, 1 - 0.9 / height))
         items = bars if vertical else bars[::-1]
         pos = list(range(len(items)))
         known = [b.known for b in items]
@@ -72,7 +72,7 @@ def shares_chart(bars: list[Bar], target: float, title: str, *, vertical: bool) 
             Patch(facecolor=LIGHT, hatch="///", edgecolor="#9ca3af", label="Titulaire inconnu"),
             Line2D([0], [0], color=AMBER, lw=1.8, ls="--", label=f"Objectif de la charte ({_percent(target)})"),
         ]
-        fig.legend(handles=legend, loc="upper left", bbox_to_anchor=(0.01, 1 - 0.36 / height), ncols=3,
+        # the title is the report's heading above the chart; the legend takes its place
+        fig.legend(handles=legend, loc="upper left", bbox_to_anchor=(0.01, 1 - 0.05 / height), ncols=3,
                    frameon=False, fontsize=8)  # fmt: skip
-        fig.suptitle(title, x=0.015, y=1 - 0.06 / height, ha="left", va="top", fontsize=10, color=INK)
     return svg_of(fig, SALT, f"{title} (données dans le tableau)")

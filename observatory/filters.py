@@ -45,6 +45,11 @@ class Period:
         return out
 
 
+def day_fr(value: str | None) -> str:
+    """ "2024-06-12" -> "12 juin 2024"; "" for no date."""
+    return _day_fr(date.fromisoformat(value[:10])) if value else ""
+
+
 def _day_fr(d: date) -> str:
     return f"{'1er' if d.day == 1 else d.day} {MOIS[d.month - 1]} {d.year}"
 

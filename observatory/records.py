@@ -137,15 +137,16 @@ class _Register:
     def __init__(self, db: sqlite_utils.Database):
         self.rows = {
             r[0]: r
-            for r in db.execute("select siren, ess, inclusive_kind, size from companies")  # noqa: S608
+            for r in db.execute("select siren, ess, inclusive_kind, size, name from companies")
         }
 
     def holder(self, name: str | None, ident: str | None, siren: str | None, share: float) -> Holder:
+        """The holder as declared, completed by the register (its name when the declaration gives none)."""
         row = self.rows.get(siren) if siren else None
         if row is None:
             return Holder(name, ident, siren, share)
         ess = None if row[1] is None else bool(row[1])
-        return Holder(name, ident, siren, share, True, ess, row[2], row[3])
+        return Holder(name or row[4], ident, siren, share, True, ess, row[2], row[3])
 
 
 def _siren(siret: str | None) -> str | None:

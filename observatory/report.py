@@ -14,7 +14,7 @@ from formatting.buyers import short_buyer
 from formatting.french import money_fr, percent_fr
 from formatting.text import display_text
 from observatory import charts
-from observatory.filters import Period, Selection, month_label
+from observatory.filters import Period, Selection, day_fr, month_label
 from observatory.indicators import DEFAULT_TARGETS, Group, Indicators, buyer_key, compute, departement_label, group
 from observatory.records import Awarded
 
@@ -30,6 +30,7 @@ class ChartBlock:
     title: str
     svg: str
     rows: list[tuple[str, Indicators]]
+    head: str  # the table's first column: Mois, Thème, Acheteur
 
 
 @dataclass
@@ -69,24 +70,26 @@ def _chart_blocks(records: list[Awarded], period: Period, labels: dict[str, str]
         short = [Group(g.key, _short_month(g.key), g.records, g.indicators) for g in months]
         title = "Part des montants aux TPE/PME et à l'ESS, par mois"
         svg = charts.shares_chart(_bars(short), target, title, vertical=True)
-        blocks.append(ChartBlock(title, svg, [(g.label, g.indicators) for g in months]))
+        blocks.append(ChartBlock(title, svg, [(g.label, g.indicators) for g in months], "Mois"))
     themes = [g for g in group(records, "theme", labels, target) if g.indicators.amount]
     if themes:
         title = "Part des montants aux TPE/PME et à l'ESS, par thème principal"
-        blocks.append(ChartBlock(title, charts.shares_chart(_bars(themes), target, title, vertical=False),
-                                 [(g.label, g.indicators) for g in themes]))  # fmt: skip
+        svg = charts.shares_chart(_bars(themes), target, title, vertical=False)
+        blocks.append(ChartBlock(title, svg, [(g.label, g.indicators) for g in themes], "Thème principal"))
     buyers = [g for g in group(records, "buyer", labels, target) if g.indicators.amount][:TOP_BUYERS]
     if buyers:
         title = f"Part des montants aux TPE/PME et à l'ESS, {len(buyers)} premiers acheteurs par montant"
-        blocks.append(ChartBlock(title, charts.shares_chart(_bars(buyers), target, title, vertical=False),
-                                 [(g.label, g.indicators) for g in buyers]))  # fmt: skip
+        svg = charts.shares_chart(_bars(buyers), target, title, vertical=False)
+        blocks.append(ChartBlock(title, svg, [(g.label, g.indicators) for g in buyers], "Acheteur"))
     return blocks
 
 
+SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
 def _short_month(month: str) -> str:
-    name = month_label(month)
-    word, year = name.split(" ")
-    return f"{word[:4].rstrip('.') + '.' if len(word) > 4 else word} {year[2:]}"
+    """ "2024-02" -> "févr. 2024" (the usual French abbreviations) for a chart's axis."""
+    return f"{SHORT_MONTHS[int(month[5:7]) - 1]} {month[:4]}"
 
 
 def build_report(
@@ -160,6 +163,7 @@ def render_html(report: Report) -> str:
     env.filters["pct"] = percent_fr
     env.filters["holders"] = holder_text
     env.filters["social"] = social_text
+    env.filters["day_fr"] = day_fr
     env.filters["buyer"] = lambda name: short_buyer(display_text(name, 300)) or "Acheteur non précisé"
     return env.get_template("observatory.html.j2").render(
         r=report, money=money_fr, safe_url=safe_url, tri=TRI_FR, month_label=month_label

@@ -93,3 +93,10 @@ def write_report(
         html,
     )
     return [html, csv_path]
+
+
+def recorded_years(config: Config) -> list[str]:
+    """The years holding awarded contracts (DECP or award notices) in the archive: the demo's periods."""
+    with open_db(config.resolve_path("archive.path")) as db:
+        days = [r.day for r in read_awarded(db, None) if r.day]
+    return sorted({d[:4] for d in days})

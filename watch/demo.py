@@ -56,6 +56,7 @@ def demo_env(demo_dir: Path = DEMO_DIR) -> dict[str, str]:
         "WATCH_KEY_FILE": str(private / "secret.key"),
         "WATCH_OUTBOX_DIR": str(private / "outbox"),
         "WATCH_NEWSLETTER_DIR": str(demo_dir / "newsletter"),
+        "WATCH_OBSERVATORY_DIR": str(demo_dir),
         "WATCH_LOG_FILE": str(demo_dir / "logs" / "watch.log"),
         "WATCH_SMTP_URL": "",  # digests as .eml files in the demo's outbox, never over SMTP
         "WATCH_OPERATORS": "",
@@ -175,6 +176,7 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
 
     weeks = recorded_weeks(config)
     newsletters = [run_job(config, "newsletter", week=week, mail=False) for week in weeks]
+    observatories = demo_observatory(config)
     db_path = config.resolve_path("archive.path")
     with open_db(db_path) as db:
         stats = collect(db)
@@ -232,4 +234,14 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
     print(
         f"  newsletter {config.resolve_path('newsletter.out_dir')}/ ({len(weeks)} recorded weeks x html, md, docx, txt)"
     )
-    return 0 if all(r.ok for r in [*results, *jobs, *newsletters]) else 1
+    for job in observatories:
+        print(f"  observatory {', '.join(job.output) or job.error}")
+    return 0 if all(r.ok for r in [*results, *jobs, *newsletters, *observatories]) else 1
+
+
+def demo_observatory(config: Config) -> list:
+    """The observatory's report of each recorded year (every contract, and the event's), from whatever the
+    archive holds: DECP contracts when the demo loaded them, else the award notices alone."""
+    from observatory.run import recorded_years
+
+    return [run_job(config, "observatory", period=year) for year in recorded_years(config)]

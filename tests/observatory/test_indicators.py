@@ -7,9 +7,12 @@ Awarded contracts of 2024 (B1-005 is of 2023; the award notice 24-100 is S-004's
 
 from __future__ import annotations
 
-import pytest
-import sqlite_utils
+from pathlib import Path
 
+import pytest
+from observatory_archive import make_archive
+
+from archive.db import open_db
 from classify.event import EventConfig
 from observatory.filters import Selection, last_closed_quarter, parse_period, quarter_closed_in
 from observatory.indicators import compute, group
@@ -19,13 +22,19 @@ EVENT = EventConfig("Paris 2024", buyers=["SOLIDEO", "Paris 2024"], host_buyers=
 Y2024 = parse_period("2024")
 
 
+@pytest.fixture
+def archive_path(tmp_path: Path) -> Path:
+    return make_archive(tmp_path)
+
+
 def approx(x: float) -> object:
     return pytest.approx(x, abs=1e-9)
 
 
 @pytest.fixture
-def records(db: sqlite_utils.Database) -> list:
-    return read_awarded(db, EVENT)
+def records(archive_path: Path) -> list:
+    with open_db(archive_path) as db:
+        return read_awarded(db, EVENT)
 
 
 def test_what_is_counted_each_contract_once(records: list) -> None:

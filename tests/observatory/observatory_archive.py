@@ -23,11 +23,9 @@ The archive (amounts in euros HT):
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
-import pytest
 import sqlite_utils
 
 from archive.contracts import ContractStore
@@ -168,19 +166,9 @@ def build(db: sqlite_utils.Database) -> None:
     db.conn.commit()
 
 
-@pytest.fixture
-def archive_path(tmp_path: Path) -> Path:
+def make_archive(tmp_path: Path) -> Path:
     path = tmp_path / "watch.db"
     db = open_db(path)
     build(db)
     db.close()
     return path
-
-
-@pytest.fixture
-def db(archive_path: Path) -> sqlite_utils.Database:
-    return open_db(archive_path)
-
-
-def dump(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
