@@ -25,9 +25,9 @@ from formatting.buyers import short_buyer
 from formatting.places import departement_label as place_label
 from formatting.text import display_text
 from observatory.filters import month_label
-from observatory.records import Awarded
+from observatory.records import CRITERIA, Awarded
 
-WINNER_KINDS = ("ess", "inclusive", "sme", "charter")
+WINNER_KINDS = CRITERIA
 SOCIAL_KINDS = ("clause", "criterion", "reserved")
 GROUPINGS = ("buyer", "theme", "month", "departement")
 DEFAULT_TARGETS = {"sme_ess": 0.25, "insertion_hours": 0.10}
@@ -104,6 +104,8 @@ def compute(records: Iterable[Awarded], target: float = DEFAULT_TARGETS["sme_ess
     out = Indicators(target=target)
     out.social = {k: Share() for k in SOCIAL_KINDS}
     out.winners = {k: Share() for k in WINNER_KINDS}
+    social = [(out.social[k], k) for k in SOCIAL_KINDS]
+    winners = [(out.winners[k], k) for k in WINNER_KINDS]
     for r in records:
         amount = r.amount or 0.0
         out.contracts += 1
@@ -113,10 +115,9 @@ def compute(records: Iterable[Awarded], target: float = DEFAULT_TARGETS["sme_ess
         if r.social_stated:
             out.stated += 1
             out.stated_amount += amount
-            flags = {k: bool(getattr(r, k)) for k in SOCIAL_KINDS}
-            out.stated_none += not any(flags.values())
-            for k, on in flags.items():
-                share = out.social[k]
+            flags = (r.clause, r.criterion, r.reserved)
+            out.stated_none += not any(flags)
+            for (share, _), on in zip(social, flags, strict=True):
                 share.of_count += 1
                 share.of_amount += amount
                 if on:
@@ -124,14 +125,15 @@ def compute(records: Iterable[Awarded], target: float = DEFAULT_TARGETS["sme_ess
                     share.amount += amount
         else:
             out.unstated += 1
-        for k in WINNER_KINDS:
-            share, state = out.winners[k], r.state(k)
+        profile = r.profile
+        for share, k in winners:
+            state, yes, unknown = profile[k]
             share.of_count += 1
             share.of_amount += amount
             share.count += state == "yes"
             share.unknown_count += state == "unknown"
-            share.amount += r.amount_part(k, "yes")
-            share.unknown_amount += r.amount_part(k, "unknown")
+            share.amount += yes
+            share.unknown_amount += unknown
     return out
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import sqlite_utils
@@ -33,6 +34,7 @@ from classify.event import EventConfig, EventDetector
 
 Tri = Literal["yes", "no", "unknown"]
 CHARTER_SIZES = ("TPE", "PME")
+CRITERIA = ("ess", "inclusive", "sme", "charter")
 
 
 @dataclass(frozen=True)
@@ -109,19 +111,30 @@ class Awarded:
     def main_theme(self) -> str | None:
         return self.themes[0] if self.themes else None
 
+    @cached_property
+    def profile(self) -> dict[str, tuple[Tri, float, float]]:
+        """Per criterion (ess, inclusive, sme, charter): the contract's state, the part of its amount known to
+        be of the kind, the part whose holder is unknown (worked out once: every grouping reads it)."""
+        amount = self.amount or 0.0
+        out: dict[str, tuple[Tri, float, float]] = {}
+        for criterion in CRITERIA:
+            states = [(getattr(h, f"{criterion}_state"), h.share) for h in self.holders] or [("unknown", 1.0)]
+            kinds = {s for s, _ in states}
+            state: Tri = "yes" if "yes" in kinds else ("unknown" if "unknown" in kinds else "no")
+            yes = sum(amount * share for s, share in states if s == "yes")
+            unknown = sum(amount * share for s, share in states if s == "unknown")
+            out[criterion] = (state, yes, unknown)
+        return out
+
     def state(self, criterion: str) -> Tri:
         """A contract goes to ESS / inclusive / SME / charter holders: yes if one holder is, unknown if none is
         but one is unknown, no otherwise (counted once, whatever the number of holders)."""
-        states = {getattr(h, f"{criterion}_state") for h in self.holders} or {"unknown"}
-        return "yes" if "yes" in states else ("unknown" if "unknown" in states else "no")
+        return self.profile[criterion][0]
 
     def amount_part(self, criterion: str, state: Tri = "yes") -> float:
-        """The part of the amount whose holder is in `state` for `criterion` (co-holders split equally)."""
-        if self.amount is None:
-            return 0.0
-        if not self.holders:
-            return self.amount if state == "unknown" else 0.0
-        return sum(self.amount * h.share for h in self.holders if getattr(h, f"{criterion}_state") == state)
+        """The part of the amount whose holder is of the kind (`state` yes) or unknown (co-holders split
+        equally; a contract without a holder named is all unknown)."""
+        return self.profile[criterion][1 if state == "yes" else 2] if state != "no" else 0.0
 
 
 def event_detector(config: EventConfig | None) -> EventDetector | None:
@@ -135,10 +148,7 @@ class _Register:
     """The companies register, read once (a few hundred thousand rows at most for national volume)."""
 
     def __init__(self, db: sqlite_utils.Database):
-        self.rows = {
-            r[0]: r
-            for r in db.execute("select siren, ess, inclusive_kind, size, name from companies")
-        }
+        self.rows = {r[0]: r for r in db.execute("select siren, ess, inclusive_kind, size, name from companies")}
 
     def holder(self, name: str | None, ident: str | None, siren: str | None, share: float) -> Holder:
         """The holder as declared, completed by the register (its name when the declaration gives none)."""
