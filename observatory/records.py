@@ -23,7 +23,7 @@ member's part), and an equal split never counts the contract, or its amount, twi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -171,7 +171,7 @@ def _flag(value: Any) -> bool | None:
 def _themes(db: sqlite_utils.Database, table: str, key: str) -> dict[Any, list[str]]:
     out: dict[Any, list[str]] = {}
     cols = "uid" if key == "uid" else "source, source_id"
-    for row in db.execute(f"select {cols}, theme from {table} order by {cols}, score desc, theme"):  # noqa: S608
+    for row in db.execute(f"select {cols}, theme from {table} order by {cols}, score desc, theme"):
         k = row[0] if key == "uid" else (row[0], row[1])
         out.setdefault(k, []).append(row[-1])
     return out
@@ -202,7 +202,12 @@ def iter_awarded(db: sqlite_utils.Database, event: EventConfig | None = None) ->
     yield from _notices(db, register, event_notices)
 
 
-def _contracts(db, register: _Register, event_notices: set, by_buyer) -> Iterator[Awarded]:  # noqa: ANN001
+def _contracts(
+    db: sqlite_utils.Database,
+    register: _Register,
+    event_notices: set[tuple[str, str]],
+    by_buyer: Callable[[str | None], bool],
+) -> Iterator[Awarded]:
     themes = _themes(db, "contract_themes", "uid")
     holders: dict[str, list[tuple[str | None, str | None, str | None]]] = {}
     for uid, name, ident, siren in db.execute(
@@ -263,49 +268,83 @@ def _lot_amount(awards: list[dict[str, Any]]) -> float | None:
     return amounts[0] if len(set(amounts)) == 1 else sum(amounts)
 
 
-def _notices(db, register: _Register, event_notices: set) -> Iterator[Awarded]:  # noqa: ANN001
+def _notices(db: sqlite_utils.Database, register: _Register, event_notices: set[tuple[str, str]]) -> Iterator[Awarded]:
+    """The award notices' lots, once per tender: the notices of one procedure (a BOAMP notice and its TED
+    twin, an award and its corrigendum) give each lot once, from the latest notice naming it; a procedure
+    one of whose notices a DECP contract is linked to is left to the DECP (it declares each lot)."""
     themes = _themes(db, "notice_themes", "notice")
-    linked = {
-        (r[0], r[1])
-        for r in db.execute("select notice_source, notice_source_id from contracts where notice_source is not null")
+    procedure_of = {
+        (r[0], r[1]): r[2] for r in db.execute("select source, source_id, procedure_id from procedure_notices")
     }
+    covered: set[Any] = set()
+    for nsource, nsid, procedure in db.execute(
+        "select notice_source, notice_source_id, procedure_id from contracts"
+        " where notice_source is not null or procedure_id is not null"
+    ):
+        if nsource:
+            covered.add((nsource, nsid))
+            covered.add(procedure_of.get((nsource, nsid)))
+        if procedure:
+            covered.add(procedure)
+    tenders: dict[Any, list[tuple]] = {}
     for row in db.execute(
         "select n.source, n.source_id, n.buyer_name, n.buyer_siret, n.title, n.published, n.departements,"
         " n.awards, n.url, c.source is not null, c.reserved_contract, c.insertion_clause, c.social_criterion"
         " from notices n left join classifications c on c.source = n.source and c.source_id = n.source_id"
-        " where n.kind = 'award' and n.status != 'cancellation'"
+        " where n.kind = 'award' and n.status != 'cancellation' order by n.published, n.source, n.source_id"
     ):
-        source, source_id, buyer, siret, title, published, deps, awards, url, classified, res, ins, crit = row
-        if (source, source_id) in linked:
+        key = (row[0], row[1])
+        tender = procedure_of.get(key) or key
+        if key in covered or tender in covered:
             continue  # counted as its DECP contract
-        try:
-            parsed = json.loads(awards or "[]")
-            departements = json.loads(deps or "[]")
-        except ValueError:
-            continue
-        lots = _lots(parsed if isinstance(parsed, list) else [])
-        for lot, entries in lots.items():
-            winners = [a for a in entries if a.get("winner") or a.get("siret")]
-            share = 1 / len(winners) if winners else 0.0
-            day = next((a["award_date"] for a in entries if a.get("award_date")), None) or published
-            yield Awarded(
-                key=f"{source}:{source_id}" + (f"#lot {lot}" if lot and len(lots) > 1 else ""),
-                origin="notice",
-                buyer_name=buyer,
-                buyer_siret=siret,
-                object=title,
-                day=str(day)[:10] if day else None,
-                departement=departements[0] if departements else None,
-                amount=_lot_amount(entries),
-                themes=themes.get((source, source_id), []),
-                social_stated=bool(classified),
-                clause=bool(ins) if classified else None,
-                criterion=bool(crit) if classified else None,
-                reserved=bool(res) if classified else None,
-                event=(source, source_id) in event_notices,
-                event_by="notice" if (source, source_id) in event_notices else None,
-                holders=[
-                    register.holder(a.get("winner"), a.get("siret"), _siren(a.get("siret")), share) for a in winners
-                ],
-                url=url,
-            )
+        tenders.setdefault(tender, []).append(row)
+    for rows in tenders.values():
+        latest: dict[str | None, tuple[tuple, list[dict[str, Any]]]] = {}
+        for row in rows:  # oldest first: a later notice's lot replaces an earlier reading of it
+            try:
+                parsed = json.loads(row[7] or "[]")
+            except ValueError:
+                continue
+            for lot, entries in _lots(parsed if isinstance(parsed, list) else []).items():
+                latest[lot] = (row, entries)
+        several = len(latest) > 1
+        for lot, (row, entries) in latest.items():
+            yield _lot_record(row, lot if several else None, entries, themes, register, event_notices)
+
+
+def _lot_record(
+    row: tuple,
+    lot: str | None,
+    entries: list[dict[str, Any]],
+    themes: dict[Any, list[str]],
+    register: _Register,
+    event_notices: set[tuple[str, str]],
+) -> Awarded:
+    source, source_id, buyer, siret, title, published, deps, _, url, classified, res, ins, crit = row
+    try:
+        departements = json.loads(deps or "[]")
+    except ValueError:
+        departements = []
+    winners = [a for a in entries if a.get("winner") or a.get("siret")]
+    share = 1 / len(winners) if winners else 0.0
+    day = next((a["award_date"] for a in entries if a.get("award_date")), None) or published
+    tied = (source, source_id) in event_notices
+    return Awarded(
+        key=f"{source}:{source_id}" + (f"#lot {lot}" if lot else ""),
+        origin="notice",
+        buyer_name=buyer,
+        buyer_siret=siret,
+        object=title,
+        day=str(day)[:10] if day else None,
+        departement=departements[0] if departements else None,
+        amount=_lot_amount(entries),
+        themes=themes.get((source, source_id), []),
+        social_stated=bool(classified),
+        clause=bool(ins) if classified else None,
+        criterion=bool(crit) if classified else None,
+        reserved=bool(res) if classified else None,
+        event=tied,
+        event_by="notice" if tied else None,
+        holders=[register.holder(a.get("winner"), a.get("siret"), _siren(a.get("siret")), share) for a in winners],
+        url=url,
+    )

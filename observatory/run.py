@@ -15,7 +15,7 @@ from pathlib import Path
 from archive.db import open_db
 from classify.event import event_from
 from classify.taxonomy import load as load_taxonomy
-from observatory.filters import Period, Selection, last_closed_quarter, parse_period
+from observatory.filters import Period, Selection, fold, last_closed_quarter, parse_period
 from observatory.records import read_awarded
 from observatory.report import build_report, render_html, write_csv
 from settings import Config, WatchError
@@ -30,8 +30,6 @@ class ScopeError(WatchError, ValueError):
 
 def slug(name: str) -> str:
     """ "Paris 2024" -> "paris2024": the event's scope as the command line and the file names write it."""
-    from observatory.filters import fold
-
     return re.sub(r"[^a-z0-9]+", "", fold(name))
 
 

@@ -7,6 +7,7 @@ Awarded contracts of 2024 (B1-005 is of 2023; the award notice 24-100 is S-004's
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,48 @@ def test_periods() -> None:
     for bad in ("2024-Q5", "24", "2024-13", "2024-06-01..2024-01-01"):
         with pytest.raises(ValueError):
             parse_period(bad)
+
+
+def test_an_award_told_twice_is_counted_once(archive_path: Path) -> None:
+    """A TED twin of 24-200 and a corrigendum of its lot 2, grouped with it into one procedure (the
+    procedures linker's `procedure_notices`): each lot once, the latest reading winning."""
+    from archive.store import Archive
+    from notices.model import Award, Buyer, Notice
+
+    with open_db(archive_path) as db:
+        Archive(db).upsert_notices(
+            [
+                Notice(
+                    "ted",
+                    "2024-999",
+                    title="Entretien des espaces verts",
+                    buyer=Buyer("Métropole de Lyon"),
+                    kind="award",
+                    published=date(2024, 6, 13),
+                    departements=["69"],
+                    awards=[
+                        Award("Régie Solidaire", "11111111100011", 500.0, "EUR", lot="1"),
+                        Award("Inconnue SARL", None, 250.0, "EUR", lot="2"),
+                    ],
+                ),
+                Notice(
+                    "boamp",
+                    "24-300",
+                    title="Rectificatif : entretien des espaces verts",
+                    kind="award",
+                    buyer=Buyer("Métropole de Lyon"),
+                    published=date(2024, 7, 1),
+                    status="corrigendum",
+                    departements=["69"],
+                    awards=[Award("Atelier PME", "33333333300013", 260.0, "EUR", lot="2")],
+                ),
+            ]  # fmt: skip
+        )
+        db["procedure_notices"].insert_all(
+            [{"procedure_id": "P-24-200", "source": s, "source_id": i, "position": n}
+             for n, (s, i) in enumerate([("boamp", "24-200"), ("ted", "2024-999"), ("boamp", "24-300")])]
+        )  # fmt: skip
+        db.conn.commit()
+        records = [r for r in read_awarded(db, EVENT) if r.origin == "notice"]
+    # lot 1 from the TED twin (the latest naming it), lot 2 from the corrigendum: 500 + 260 = 760, not 1 500
+    assert sorted((r.key, r.amount) for r in records) == [("boamp:24-300#lot 2", 260.0), ("ted:2024-999#lot 1", 500.0)]
