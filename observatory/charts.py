@@ -17,15 +17,15 @@ SALT = "ess-observatory"
 @dataclass(frozen=True)
 class Bar:
     label: str
-    known: float  # share of the amount going to TPE/PME/ESS holders (0..1)
-    unknown: float  # share of the amount whose holder is unknown
+    known: float  # share (of the amounts, or of the number) going to TPE/PME/ESS holders (0..1)
+    unknown: float  # share whose holder is unknown
 
 
 def _percent(value: float, _pos: object = None) -> str:
     return f"{100 * value:.0f}\u00a0%"
 
 
-def shares_chart(bars: list[Bar], target: float, title: str, *, vertical: bool) -> str:
+def shares_chart(bars: list[Bar], target: float, title: str, *, vertical: bool, basis: str = "des montants") -> str:
     """An inline SVG: one bar per group (months left to right when `vertical`, else the first group on top)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -68,7 +68,7 @@ def shares_chart(bars: list[Bar], target: float, title: str, *, vertical: bool) 
         ax.set_axisbelow(True)
         plain_axes(ax)
         legend = [
-            Patch(color=TEAL, label="Part aux TPE/PME et à l'ESS"),
+            Patch(color=TEAL, label=f"Part {basis} aux TPE/PME et à l'ESS"),
             Patch(facecolor=LIGHT, hatch="///", edgecolor="#9ca3af", label="Titulaire inconnu"),
             Line2D([0], [0], color=AMBER, lw=1.8, ls="--", label=f"Objectif de la charte ({_percent(target)})"),
         ]

@@ -51,35 +51,50 @@ class Report:
     undated: int = 0  # contracts of the archive without a date (in no period)
 
     @property
+    def by_number(self) -> bool:
+        """No contract states an amount: the shares are shown by number of contracts."""
+        return not self.indicators.amount
+
+    @property
     def by_label(self) -> str:
         return BY_LABELS[self.by]
 
 
-def _bars(groups: list[Group]) -> list[charts.Bar]:
-    return [
-        charts.Bar(g.label, g.indicators.charter.of_amounts or 0.0, g.indicators.charter.unknown_of_amounts or 0.0)
-        for g in groups
-    ]
+def _bars(groups: list[Group], by_number: bool) -> list[charts.Bar]:
+    def bar(g: Group) -> charts.Bar:
+        c = g.indicators.charter
+        known, unknown = (c.of_number, c.unknown_of_number) if by_number else (c.of_amounts, c.unknown_of_amounts)
+        return charts.Bar(g.label, known or 0.0, unknown or 0.0)
+
+    return [bar(g) for g in groups]
 
 
-def _chart_blocks(records: list[Awarded], period: Period, labels: dict[str, str], target: float) -> list[ChartBlock]:
+def _chart_blocks(
+    records: list[Awarded], period: Period, labels: dict[str, str], target: float, by_number: bool
+) -> list[ChartBlock]:
+    """The shares by month, theme and buyer: of the amounts, or, when no contract states one (award notices
+    often do not), of the number of contracts."""
+    what = "des marchés (en nombre)" if by_number else "des montants"
     blocks = []
     by_month = {g.key: g for g in group(records, "month", labels, target)}
     months = [by_month.get(m) or Group(m, month_label(m), [], compute([], target)) for m in period.months()]
     if len(months) > 1:
         short = [Group(g.key, _short_month(g.key), g.records, g.indicators) for g in months]
-        title = "Part des montants aux TPE/PME et à l'ESS, par mois"
-        svg = charts.shares_chart(_bars(short), target, title, vertical=True)
+        title = f"Part {what} aux TPE/PME et à l'ESS, par mois"
+        svg = charts.shares_chart(_bars(short, by_number), target, title, vertical=True, basis=what)
         blocks.append(ChartBlock(title, svg, [(g.label, g.indicators) for g in months], "Mois"))
-    themes = [g for g in group(records, "theme", labels, target) if g.indicators.amount]
+    size = (lambda g: g.indicators.contracts) if by_number else (lambda g: g.indicators.amount)
+    themes = [g for g in group(records, "theme", labels, target) if size(g)]
     if themes:
-        title = "Part des montants aux TPE/PME et à l'ESS, par thème principal"
-        svg = charts.shares_chart(_bars(themes), target, title, vertical=False)
+        title = f"Part {what} aux TPE/PME et à l'ESS, par thème principal"
+        svg = charts.shares_chart(_bars(themes, by_number), target, title, vertical=False, basis=what)
         blocks.append(ChartBlock(title, svg, [(g.label, g.indicators) for g in themes], "Thème principal"))
-    buyers = [g for g in group(records, "buyer", labels, target) if g.indicators.amount][:TOP_BUYERS]
+    buyers = sorted((g for g in group(records, "buyer", labels, target) if size(g)), key=lambda g: -size(g))
+    buyers = buyers[:TOP_BUYERS]
     if buyers:
-        title = f"Part des montants aux TPE/PME et à l'ESS, {len(buyers)} premiers acheteurs par montant"
-        svg = charts.shares_chart(_bars(buyers), target, title, vertical=False)
+        most = "par nombre de marchés" if by_number else "par montant"
+        title = f"Part {what} aux TPE/PME et à l'ESS, {len(buyers)} premiers acheteurs {most}"
+        svg = charts.shares_chart(_bars(buyers, by_number), target, title, vertical=False, basis=what)
         blocks.append(ChartBlock(title, svg, [(g.label, g.indicators) for g in buyers], "Acheteur"))
     return blocks
 
@@ -116,6 +131,7 @@ def build_report(
     if scope:
         words.append(f"périmètre : {scope}")
     title = f"Observatoire de l'impact — {selection.period.label}" + (f" — {scope}" if scope else "")
+    indicators = compute(kept, target)
     origins = {"decp": sum(r.origin == "decp" for r in kept), "notice": sum(r.origin == "notice" for r in kept)}
     return Report(
         title=title,
@@ -123,9 +139,9 @@ def build_report(
         scope=scope,
         selection=words,
         by=by,
-        indicators=compute(kept, target),
+        indicators=indicators,
         groups=group(kept, by, theme_labels, target),
-        charts=_chart_blocks(kept, selection.period, theme_labels, target),
+        charts=_chart_blocks(kept, selection.period, theme_labels, target, by_number=not indicators.amount),
         records=kept,
         theme_labels=theme_labels,
         targets=targets,
