@@ -104,3 +104,24 @@ def test_hostile_text_is_escaped_and_only_http_links_kept(tmp_path: Path, archiv
     assert "https://www.boamp.fr/avis/detail/24-100" in links  # S-004's notice
     assert not any("javascript" in link for link in links)  # 24-200's url is javascript:: dropped
     assert "javascript:" not in html
+
+
+def test_without_any_amount_the_shares_are_by_number() -> None:
+    """Award notices often give no amount: the report says the amounts cannot be measured and shows the
+    shares by number (1 of 2 contracts won by a PME, 1 of 2 with an unknown holder)."""
+    from observatory.filters import Selection, parse_period
+    from observatory.records import Awarded, Holder
+    from observatory.report import build_report, render_html
+
+    records = [
+        Awarded("boamp:1", "notice", "Ville", None, "Objet", "2024-03-01", "75", None,
+                holders=[Holder("PME", "1" * 14, "1" * 9, 1.0, True, False, None, "PME")]),
+        Awarded("boamp:2", "notice", "Ville", None, "Objet", "2024-04-01", "75", None,
+                holders=[Holder("X", None, None, 1.0)]),
+    ]  # fmt: skip
+    report = build_report(records, Selection(parse_period("2024")), by="month", theme_labels={})
+    assert report.by_number and report.indicators.charter.of_number == 0.5
+    html = render_html(report)
+    assert "Aucun des 2 marchés ne donne son montant" in html
+    assert "Part des marchés (en nombre) aux TPE/PME et à l&#39;ESS, par mois" in html
+    assert "objectif non mesurable sans montant" in html
