@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from formatting.charts import AMBER, LIGHT, TEAL, new_figure, plain_axes, style, svg_of
 
 SALT = "ess-observatory"
+LEGEND = 0.62  # inches above the axes for the legend (two rows)
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,16 @@ def shares_chart(bars: list[Bar], target: float, title: str, *, vertical: bool, 
 
     n = max(len(bars), 1)
     with style(SALT, **{"font.size": 9, "hatch.color": "#6b7280"}):
+        # drawn narrow (about 5.5 in): on a phone the figure shrinks to the screen and its text stays legible
         if vertical:
-            width, height = max(6.0, min(11.0, 1.2 + 0.55 * n)), 3.3
+            width, height = max(5.0, min(7.0, 1.0 + 0.45 * n)), 3.4
             fig = new_figure(width, height)
-            ax = fig.add_axes((0.6 / width, 0.75 / height, 1 - 0.75 / width, 1 - 1.15 / height))
+            ax = fig.add_axes((0.6 / width, 0.75 / height, 1 - 0.75 / width, 1 - (0.75 + LEGEND) / height))
         else:
-            height = 0.95 + 0.42 * n
-            width = 7.6
+            height = 0.5 + LEGEND + 0.42 * n
+            width = 5.6
             fig = new_figure(width, height)
-            ax = fig.add_axes((0.36, 0.45 / height, 0.6, 1 - 0.9 / height))
+            ax = fig.add_axes((2.0 / width, 0.45 / height, 1 - 2.2 / width, 1 - (0.5 + LEGEND) / height))
         items = bars if vertical else bars[::-1]
         pos = list(range(len(items)))
         known = [b.known for b in items]
@@ -61,7 +63,7 @@ def shares_chart(bars: list[Bar], target: float, title: str, *, vertical: bool, 
             ax.barh(pos, known, height=0.6, color=TEAL)
             ax.barh(pos, unknown, height=0.6, left=known, color=LIGHT, hatch="///", edgecolor="#9ca3af", lw=0)
             ax.axvline(target, color=AMBER, lw=1.8, ls="--", zorder=3)
-            ax.set_yticks(pos, ["\n".join(textwrap.wrap(x, 34)[:2]) for x in labels])
+            ax.set_yticks(pos, ["\n".join(textwrap.wrap(x, 28)[:2]) for x in labels])
             ax.set_xlim(0, top)
             ax.xaxis.set_major_formatter(FuncFormatter(_percent))
             ax.grid(axis="x", color="#f3f4f6", lw=0.8)
@@ -73,6 +75,6 @@ def shares_chart(bars: list[Bar], target: float, title: str, *, vertical: bool, 
             Line2D([0], [0], color=AMBER, lw=1.8, ls="--", label=f"Objectif de la charte ({_percent(target)})"),
         ]
         # the title is the report's heading above the chart; the legend takes its place
-        fig.legend(handles=legend, loc="upper left", bbox_to_anchor=(0.01, 1 - 0.05 / height), ncols=3,
+        fig.legend(handles=legend, loc="upper left", bbox_to_anchor=(0.01, 1 - 0.04 / height), ncols=2,
                    frameon=False, fontsize=8)  # fmt: skip
     return svg_of(fig, SALT, f"{title} (données dans le tableau)")
