@@ -44,6 +44,14 @@ def date_fr(value: str | None, *, with_time: bool = True) -> str:
     return text
 
 
+def day_fr(value: str | None) -> str:
+    """ "2024-06-12" -> "12 juin 2024" (a day in a table, without its weekday); "" for no date."""
+    if not value:
+        return ""
+    year, month, day = (int(x) for x in value[:10].split("-"))
+    return f"{'1er' if day == 1 else day} {MOIS[month - 1]} {year}"
+
+
 def money_fr(value: float | None, currency: str | None = "EUR") -> str:
     if value is None:
         return ""

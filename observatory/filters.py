@@ -14,11 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from formatting.french import MOIS, day_fr
 from observatory.records import Awarded
 from settings import WatchError
 
-MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-        "novembre", "décembre")  # fmt: skip
 QUARTER_NAMES = ("1er trimestre", "2e trimestre", "3e trimestre", "4e trimestre")
 
 
@@ -43,15 +42,6 @@ class Period:
             out.append(f"{y:04d}-{m:02d}")
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         return out
-
-
-def day_fr(value: str | None) -> str:
-    """ "2024-06-12" -> "12 juin 2024"; "" for no date."""
-    return _day_fr(date.fromisoformat(value[:10])) if value else ""
-
-
-def _day_fr(d: date) -> str:
-    return f"{'1er' if d.day == 1 else d.day} {MOIS[d.month - 1]} {d.year}"
 
 
 def month_label(month: str) -> str:
@@ -90,7 +80,7 @@ def parse_period(text: str) -> Period:
             start, end = _bound(a, False), _bound(b, True)
             if start > end:
                 raise PeriodError(f"period {text!r}: the start is after the end")
-            return Period(start, end, f"{start}_{end}", f"du {_day_fr(start)} au {_day_fr(end)}")
+            return Period(start, end, f"{start}_{end}", f"du {day_fr(start.isoformat())} au {day_fr(end.isoformat())}")
     except ValueError as exc:
         if isinstance(exc, PeriodError):
             raise

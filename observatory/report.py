@@ -11,10 +11,10 @@ from pathlib import Path
 
 from formatting import environment, safe_url
 from formatting.buyers import short_buyer
-from formatting.french import money_fr, percent_fr
+from formatting.french import day_fr, money_fr, percent_fr
 from formatting.text import display_text
 from observatory import charts
-from observatory.filters import Period, Selection, day_fr, month_label
+from observatory.filters import Period, Selection, month_label
 from observatory.indicators import DEFAULT_TARGETS, Group, Indicators, buyer_key, compute, departement_label, group
 from observatory.records import Awarded
 
