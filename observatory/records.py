@@ -108,6 +108,11 @@ class Awarded:
         return self.day[:7] if self.day else None
 
     @property
+    def amount_key(self) -> tuple[float, str]:
+        """Largest amount first, then by key (the report lists the largest contracts of a big group)."""
+        return (-(self.amount or 0.0), self.key)
+
+    @property
     def main_theme(self) -> str | None:
         return self.themes[0] if self.themes else None
 

@@ -19,6 +19,9 @@ from observatory.indicators import DEFAULT_TARGETS, Group, Indicators, buyer_key
 from observatory.records import Awarded
 
 BY_LABELS = {"buyer": "acheteur", "theme": "thème", "month": "mois", "departement": "département"}
+LIST_LIMIT = 300  # contracts listed in a group's <details> at most (all of them are in the CSV) ...
+LISTED = 6000  # ... and in the whole page: with many groups each lists fewer (at least MIN_LISTED)
+MIN_LISTED = 10
 TOP_BUYERS = 12  # the chart by buyer shows the largest buyers by amount
 YES_NO = {True: "oui", False: "non", None: ""}
 TRI_FR = {"yes": "oui", "no": "non", "unknown": "inconnu"}
@@ -49,6 +52,7 @@ class Report:
     csv_name: str = ""
     origins: dict[str, int] = field(default_factory=dict)
     undated: int = 0  # contracts of the archive without a date (in no period)
+    list_limit: int = LIST_LIMIT
 
     @property
     def by_number(self) -> bool:
@@ -132,6 +136,7 @@ def build_report(
         words.append(f"périmètre : {scope}")
     title = f"Observatoire de l'impact — {selection.period.label}" + (f" — {scope}" if scope else "")
     indicators = compute(kept, target)
+    groups = group(kept, by, theme_labels, target)
     origins = {"decp": sum(r.origin == "decp" for r in kept), "notice": sum(r.origin == "notice" for r in kept)}
     return Report(
         title=title,
@@ -140,7 +145,8 @@ def build_report(
         selection=words,
         by=by,
         indicators=indicators,
-        groups=group(kept, by, theme_labels, target),
+        groups=groups,
+        list_limit=max(MIN_LISTED, min(LIST_LIMIT, LISTED // max(len(groups), 1))),
         charts=_chart_blocks(kept, selection.period, theme_labels, target, by_number=not indicators.amount),
         records=kept,
         theme_labels=theme_labels,

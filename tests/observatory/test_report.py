@@ -125,3 +125,17 @@ def test_without_any_amount_the_shares_are_by_number() -> None:
     assert "Aucun des 2 marchés ne donne son montant" in html
     assert "Part des marchés (en nombre) aux TPE/PME et à l&#39;ESS, par mois" in html
     assert "objectif non mesurable sans montant" in html
+
+
+def test_a_big_group_lists_its_largest_contracts_and_points_to_the_csv() -> None:
+    from observatory.filters import Selection, parse_period
+    from observatory.records import Awarded
+    from observatory.report import build_report, render_html
+
+    records = [Awarded(f"decp:{i}", "decp", "Ville", None, f"Objet {i}", "2024-03-01", "75", float(i))
+               for i in range(1, 8)]  # fmt: skip
+    report = build_report(records, Selection(parse_period("2024")), by="buyer", theme_labels={})
+    report.list_limit, report.csv_name = 3, "observatory-2024.csv"
+    html = render_html(report)
+    assert "Les 3 plus gros marchés sur 7" in html
+    assert all(f"Objet {i}<" in html for i in (7, 6, 5)) and "Objet 4<" not in html
