@@ -22,6 +22,7 @@ BY_LABELS = {"buyer": "acheteur", "theme": "thème", "month": "mois", "departeme
 LIST_LIMIT = 300  # contracts listed in a group's <details> at most (all of them are in the CSV) ...
 LISTED = 6000  # ... and in the whole page: with many groups each lists fewer (at least MIN_LISTED)
 MIN_LISTED = 10
+DETAILED_GROUPS = 200  # groups with their <details> list (the largest first; every group is in the table)
 TOP_BUYERS = 12  # the chart by buyer shows the largest buyers by amount
 YES_NO = {True: "oui", False: "non", None: ""}
 TRI_FR = {"yes": "oui", "no": "non", "unknown": "inconnu"}
@@ -53,6 +54,7 @@ class Report:
     origins: dict[str, int] = field(default_factory=dict)
     undated: int = 0  # contracts of the archive without a date (in no period)
     list_limit: int = LIST_LIMIT
+    detailed_groups: int = DETAILED_GROUPS
 
     @property
     def by_number(self) -> bool:
@@ -146,7 +148,7 @@ def build_report(
         by=by,
         indicators=indicators,
         groups=groups,
-        list_limit=max(MIN_LISTED, min(LIST_LIMIT, LISTED // max(len(groups), 1))),
+        list_limit=max(MIN_LISTED, min(LIST_LIMIT, LISTED // max(min(len(groups), DETAILED_GROUPS), 1))),
         charts=_chart_blocks(kept, selection.period, theme_labels, target, by_number=not indicators.amount),
         records=kept,
         theme_labels=theme_labels,
