@@ -9,6 +9,8 @@ Each record carries what the indicators need: buyer, themes (the classifiers' `c
 `notice_themes`, best score first, the first being the main theme), département, month, amount, the social
 considerations and its holders, each joined to the companies register by SIREN. What is not known stays
 unknown (None): a holder without a SIREN or absent from the register is "unknown", never guessed from a name.
+A DECP contract's amount is its current one (after its modifications), and its holders are those of the
+latest modification that changes them, if one does.
 
 Social considerations: a DECP contract states them (`social_stated`; "Pas de considération sociale" is a
 statement of none) or says nothing. An award notice's flags come from the classifier
@@ -219,6 +221,19 @@ def _contracts(
         "select uid, name, winner_id, siren from contract_winners order by uid, position"
     ):
         holders.setdefault(uid, []).append((name, ident, siren))
+    # a modification that changes the holders (a transfer of the contract): the latest one names them now
+    for uid, changed in db.execute(
+        "select uid, winners from contract_modifications where winners is not null"
+        " order by uid, coalesce(notified, published, ''), modification_id"
+    ):
+        try:
+            now = [w for w in json.loads(changed) if isinstance(w, dict) and w.get("id")]
+        except ValueError:
+            continue
+        if now:
+            holders[uid] = [
+                (None, w["id"], _siren(w["id"]) if w.get("id_type") in (None, "SIRET", "SIREN") else None) for w in now
+            ]
     for row in db.execute(
         "select c.uid, c.buyer_name, c.buyer_siret, c.object, c.notified, c.departement, c.amount, c.social_stated,"
         " c.social_clause, c.social_criterion, c.reserved, c.notice_source, c.notice_source_id, n.url"

@@ -214,3 +214,34 @@ def test_an_award_told_twice_is_counted_once(archive_path: Path) -> None:
         records = [r for r in read_awarded(db, EVENT) if r.origin == "notice"]
     # lot 1 from the TED twin (the latest naming it), lot 2 from the corrigendum: 500 + 260 = 760, not 1 500
     assert sorted((r.key, r.amount) for r in records) == [("boamp:24-300#lot 2", 260.0), ("ted:2024-999#lot 1", 500.0)]
+
+
+def test_a_modification_that_changes_the_holder(archive_path: Path) -> None:
+    """B1-001's holder handed over to ACME (a GE, not ESS) by a modification: the contract is ACME's now."""
+    from archive.contracts import ContractStore
+    from notices.contracts import Contract, Modification, Winner
+
+    with open_db(archive_path) as db:
+        ContractStore(db).upsert_contracts(
+            [
+                Contract(
+                    uid="B1-001",
+                    id="001",
+                    source="decp",
+                    buyer_siret="21750001600019",
+                    buyer_name="Ville de Paris",
+                    notified=date(2024, 2, 10),
+                    departement="75",
+                    amount=100,
+                    social=["clause"],
+                    social_stated=True,
+                    winners=[Winner("11111111100011", "SIRET")],
+                    modifications=[
+                        Modification("1", notified=date(2024, 3, 1), winners=[Winner("22222222200012", "SIRET")])
+                    ],
+                )
+            ]  # fmt: skip
+        )
+        record = next(r for r in read_awarded(db) if r.key == "decp:B1-001")
+    assert [h.siren for h in record.holders] == ["222222222"]
+    assert record.state("charter") == "no" and record.amount_part("charter", "yes") == 0
