@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Literal
 
 import sqlite_utils
@@ -39,7 +38,7 @@ CHARTER_SIZES = ("TPE", "PME")
 CRITERIA = ("ess", "inclusive", "sme", "charter")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Holder:
     """One holder of a contract, as the companies register knows it (None: unknown)."""
 
@@ -83,7 +82,7 @@ class Holder:
         return "unknown"
 
 
-@dataclass
+@dataclass(slots=True)  # a national year is 150,000 of them: no per-record __dict__
 class Awarded:
     """One awarded contract, whatever told us of it (a DECP contract or an award notice's lot)."""
 
@@ -104,6 +103,10 @@ class Awarded:
     event_by: str | None = None  # "notice" (tied to the event) or "buyer" (a dedicated buyer)
     holders: list[Holder] = field(default_factory=list)
     url: str | None = None  # the notice, when one is known
+    profile: dict[str, tuple[Tri, float, float]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.profile = self._profile()
 
     @property
     def month(self) -> str | None:
@@ -118,8 +121,7 @@ class Awarded:
     def main_theme(self) -> str | None:
         return self.themes[0] if self.themes else None
 
-    @cached_property
-    def profile(self) -> dict[str, tuple[Tri, float, float]]:
+    def _profile(self) -> dict[str, tuple[Tri, float, float]]:
         """Per criterion (ess, inclusive, sme, charter): the contract's state, the part of its amount known to
         be of the kind, the part whose holder is unknown (worked out once: every grouping reads it)."""
         amount = self.amount or 0.0
