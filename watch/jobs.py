@@ -1,5 +1,5 @@
 """The watch's jobs and their one runner: each source's crawl, link (procedures), classify (procedures, then
-themes), alerts, alarms, the newsletter; and the whole watch once.
+themes), alerts, alarms, the newsletter, the observatory's quarterly report; and the whole watch once.
 
 Every job, whether `serve`, `once` or a CLI command started it, goes through `run_job`: it leaves one row in
 the archive's `runs` table (crawls are recorded by the spider's pipeline, or here when the spider never
