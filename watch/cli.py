@@ -298,7 +298,7 @@ def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
     print(f"private store: {config.resolve_path('private.path')} ({subscribers} subscriber(s)); signing key: {key}")
     print(f"environment overrides: {', '.join(overrides) or 'none'}")
     for name, cron, next_run in next_runs(config):
-        print(f"  job {name:<10} {cron!r:<24} next {next_run:%Y-%m-%d %H:%M %Z}")
+        print(f"  job {name:<11} {cron!r:<24} next {next_run:%Y-%m-%d %H:%M %Z}")
     print(f"alarms to: {', '.join(config['alarms.operators']) or 'nobody (alarms.operators is empty: log only)'}")
     outbox = config.resolve_path("alerts.outbox_dir")
     print(f"mail: {'SMTP' if config['alerts.smtp_url'] else f'.eml files in {outbox}'}")
