@@ -109,7 +109,8 @@ def _labels(db: sqlite_utils.Database) -> None:
 
 
 def prepare(db: sqlite_utils.Database, *, now: datetime | None = None) -> dict[str, int]:
-    """(Re)build the label tables, the flat views and the buyer directory; returns the directory's counts."""
+    """(Re)build the label tables, the flat views, the buyer directory and the observatory's views; returns the
+    directory's counts."""
     with db.conn:
         for view in (*VIEWS, *observatory_views.VIEWS):
             db.execute(f"drop view if exists {view}")

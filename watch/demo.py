@@ -33,7 +33,7 @@ from replay.ted import TedDataset, load_corpus
 from settings import WatchError
 from settings import config as watch_config
 from settings.config import Config
-from watch.jobs import run_job, run_once
+from watch.jobs import JobResult, run_job, run_once
 from watch.stats import collect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -239,7 +239,7 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
     return 0 if all(r.ok for r in [*results, *jobs, *newsletters, *observatories]) else 1
 
 
-def demo_observatory(config: Config) -> list:
+def demo_observatory(config: Config) -> list[JobResult]:
     """The observatory's report of each recorded year (every contract, and the event's), from whatever the
     archive holds: DECP contracts when the demo loaded them, else the award notices alone."""
     from observatory.run import recorded_years
