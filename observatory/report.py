@@ -204,6 +204,15 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+TEXT_COLUMNS = ("acheteur", "objet", "titulaires", "groupe")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """Scraped text a spreadsheet would run as a formula ("=HYPERLINK(...)") is quoted with a leading '."""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
 def _money(value: float) -> str:
     return f"{value:.2f}"
 
@@ -243,6 +252,8 @@ def csv_rows(report: Report) -> list[list[str]]:
             row[column] = TRI_FR[r.state(kind)]
             row[f"montant_{column}"] = _money(r.amount_part(kind, "yes"))
             row[f"montant_{column}_inconnu"] = _money(r.amount_part(kind, "unknown"))
+        for column in TEXT_COLUMNS:
+            row[column] = _cell(row[column])
         rows.append([row[c] for c in CSV_COLUMNS])
     return rows
 

@@ -91,7 +91,8 @@ def test_hostile_text_is_escaped_and_only_http_links_kept(tmp_path: Path, archiv
                 notified=date(2024, 4, 2),
                 amount=10.0,
                 winners=[Winner("99999999900027", "SIRET", "<b>Titulaire</b>")],
-            )
+            ),
+            Contract(uid="H-2", id="2", source="decp", object='=HYPERLINK("http://x")', notified=date(2024, 4, 3)),
         ]  # fmt: skip
     )
     db.close()
@@ -104,6 +105,8 @@ def test_hostile_text_is_escaped_and_only_http_links_kept(tmp_path: Path, archiv
     assert "https://www.boamp.fr/avis/detail/24-100" in links  # S-004's notice
     assert not any("javascript" in link for link in links)  # 24-200's url is javascript:: dropped
     assert "javascript:" not in html
+    row = next(r for r in _csv(tmp_path / "out" / "observatory-2024.csv") if r["cle"] == "decp:H-2")
+    assert row["objet"] == '\'=HYPERLINK("http://x")'  # not a formula in a spreadsheet
 
 
 def test_without_any_amount_the_shares_are_by_number() -> None:
