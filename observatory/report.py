@@ -59,7 +59,7 @@ class Report:
     @property
     def by_number(self) -> bool:
         """No contract states an amount: the shares are shown by number of contracts."""
-        return not self.indicators.amount
+        return bool(self.indicators.contracts) and not self.indicators.amount
 
     @property
     def by_label(self) -> str:

@@ -142,3 +142,12 @@ def test_a_big_group_lists_its_largest_contracts_and_points_to_the_csv() -> None
     html = render_html(report)
     assert "Les 3 plus gros marchés sur 7" in html
     assert all(f"Objet {i}<" in html for i in (7, 6, 5)) and "Objet 4<" not in html
+
+
+def test_a_period_without_any_contract_says_so() -> None:
+    from observatory.filters import Selection, parse_period
+    from observatory.report import build_report, render_html
+
+    html = render_html(build_report([], Selection(parse_period("2024-Q2")), by="theme", theme_labels={}))
+    assert "Aucun marché attribué n'est connu pour cette période" in html
+    assert "Qui remporte les marchés" not in html and "<svg" not in html and "Méthode" in html
