@@ -33,6 +33,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/observatory.py
 
 clean:
 	rm -rf $(VENV) data/demo

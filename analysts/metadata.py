@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from analysts import observatory_views
+
 _NOTICE_COLUMNS = {
     "source": "Source de l'avis (boamp, ted, plateforme d'acheteur)",
     "source_id": "Identifiant de l'avis à sa source (BOAMP idweb, numéro de publication TED)",
@@ -390,6 +392,9 @@ TABLES: dict[str, dict[str, Any]] = {
     "source_health": {"title": "Santé des sources", "hidden": True},
     "_sqlite_migrations": {"title": "Migrations du schéma", "hidden": True},
 }
+TABLES.update(observatory_views.METADATA)
+for _name, _meta in observatory_views.FOUNDATION_TABLES.items():
+    TABLES.setdefault(_name, _meta)
 TABLES["procedures"]["columns"] = {
     k: v for k, v in TABLES["procedures_flat"]["columns"].items() if k not in ("state_name", "month", "themes")
 }

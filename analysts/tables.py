@@ -8,7 +8,9 @@
 - flat views: `notices_flat` (one row per notice: labels, themes as a JSON array, flags, procedure, month,
   département, region), `procedures_flat` (one row per procedure with its state and dates), `awards_flat`
   (one row per award with its winner);
-- the buyer directory: `buyers`, `buyer_notices`, `buyer_themes` (analysts.buyers).
+- the buyer directory: `buyers`, `buyer_notices`, `buyer_themes` (analysts.buyers);
+- the observatory: `observatory_contracts` and its views of shares by month, theme, buyer, département
+  (analysts.observatory_views).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from analysts import buyers as buyer_directory
+from analysts import observatory_views
 from analysts.labels import (
     CONTRACT_TYPES,
     KINDS,
@@ -106,12 +109,14 @@ def _labels(db: sqlite_utils.Database) -> None:
 
 
 def prepare(db: sqlite_utils.Database, *, now: datetime | None = None) -> dict[str, int]:
-    """(Re)build the label tables, the flat views and the buyer directory; returns the directory's counts."""
+    """(Re)build the label tables, the flat views, the buyer directory and the observatory's views; returns the
+    directory's counts."""
     with db.conn:
-        for view in VIEWS:
+        for view in (*VIEWS, *observatory_views.VIEWS):
             db.execute(f"drop view if exists {view}")
         _labels(db)
         for sql in (NOTICES_FLAT, PROCEDURES_FLAT, AWARDS_FLAT):
             db.execute(sql)
         counts = buyer_directory.rebuild(db, now=now or datetime.now(UTC))
+        observatory_views.rebuild(db)  # the observatory's contracts and its shares by month, theme, buyer
     return counts

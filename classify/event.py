@@ -53,3 +53,15 @@ class EventDetector:
             return None
         evidence += self._hits(self.hosts, "buyer", buyer_tokens)
         return {"name": self.config.name, "evidence": evidence}
+
+
+def event_from(config: Any) -> EventConfig | None:
+    """The configured event (config.yaml `event`), or None when its name is empty."""
+    if not str(config["event.name"]).strip():
+        return None
+    return EventConfig(
+        name=config["event.name"],
+        buyers=config["event.buyers"],
+        host_buyers=config["event.host_buyers"],
+        phrases=config["event.phrases"],
+    )

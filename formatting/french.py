@@ -44,8 +44,30 @@ def date_fr(value: str | None, *, with_time: bool = True) -> str:
     return text
 
 
+def day_fr(value: str | None) -> str:
+    """ "2024-06-12" -> "12 juin 2024" (a day in a table, without its weekday); "" for no date."""
+    if not value:
+        return ""
+    year, month, day = (int(x) for x in value[:10].split("-"))
+    return f"{'1er' if day == 1 else day} {MOIS[month - 1]} {year}"
+
+
 def money_fr(value: float | None, currency: str | None = "EUR") -> str:
     if value is None:
         return ""
     whole = f"{value:,.0f}".replace(",", "\u202f")
     return f"{whole}\u00a0€" if (currency or "EUR") == "EUR" else f"{whole}\u00a0{currency}"
+
+
+def number_fr(value: float | None, digits: int = 0) -> str:
+    """12345.6 -> "12 346" (narrow no-break space between thousands, decimal comma)."""
+    if value is None:
+        return ""
+    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def percent_fr(ratio: float | None, digits: int = 1) -> str:
+    """0.3333 -> "33,3 %" (no-break space before the sign); None (nothing to divide) -> "—"."""
+    if ratio is None:
+        return "—"
+    return f"{number_fr(100 * ratio, digits)}\u00a0%"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from formatting.french import date_fr, money_fr
+from formatting.french import date_fr, money_fr, number_fr, percent_fr
 from formatting.text import display_text, safe_url
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -22,6 +22,8 @@ def environment() -> Environment:
     )
     env.filters["date_fr"] = date_fr
     env.filters["money_fr"] = money_fr
+    env.filters["number_fr"] = number_fr
+    env.filters["percent_fr"] = percent_fr
     env.filters["display_text"] = display_text
     env.filters["safe_url"] = safe_url
     return env

@@ -8,14 +8,13 @@ issue gives the same bytes with the same matplotlib.
 
 from __future__ import annotations
 
-import io
-import re
 import textwrap
 from functools import lru_cache
 
+from formatting.charts import GREY, TEAL, new_figure, plain_axes, png_of, style, svg_of
 from newsletter.content import Chart, ChartRow
 
-TEAL, GREY, PURPLE = "#0f766e", "#9ca3af", "#5b21b6"
+SALT = "ess-newsletter"
 
 
 def _key(chart: Chart) -> tuple:
@@ -25,19 +24,14 @@ def _key(chart: Chart) -> tuple:
 
 @lru_cache(maxsize=4)
 def _drawn(key: tuple):  # -> matplotlib.figure.Figure
-    import matplotlib
-
     rows_data, social, total, weeks = key
     chart = Chart([ChartRow(*r) for r in rows_data], social, total, weeks)
-
-    matplotlib.use("Agg", force=True)
-    from matplotlib.figure import Figure  # no pyplot: no global state, no GUI
 
     rows = chart.rows[::-1]  # the first theme on top
     top, bottom = 0.85, 0.35  # inches: the title and the legend above, the axis below
     height = top + bottom + 0.45 * max(len(rows), 1)
-    fig = Figure(figsize=(7.2, height), dpi=100)
-    with matplotlib.rc_context({"svg.hashsalt": "ess-newsletter", "svg.fonttype": "path", "font.size": 9}):
+    fig = new_figure(7.2, height)
+    with style(SALT, **{"font.size": 9}):
         ax = fig.add_axes((0.34, bottom / height, 0.62, 1 - (top + bottom) / height))
         y = list(range(len(rows)))
         ax.barh([i + 0.2 for i in y], [r.week for r in rows], height=0.4, color=TEAL, label="Cette semaine")
@@ -50,8 +44,7 @@ def _drawn(key: tuple):  # -> matplotlib.figure.Figure
         )
         ax.set_yticks(y, ["\n".join(textwrap.wrap(r.label, 28)) for r in rows])
         ax.xaxis.get_major_locator().set_params(integer=True)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        plain_axes(ax)
         fig.legend(loc="upper left", bbox_to_anchor=(0.015, 1 - 0.32 / height), ncols=2, frameon=False, fontsize=8)
         fig.suptitle(
             f"Marchés par thème — réservés ou avec clause d'insertion : {chart.social} sur {chart.total}"
@@ -72,21 +65,7 @@ def svg(chart: Chart) -> str:
 
 @lru_cache(maxsize=8)  # the same week compiled again (all four formats, a re-run) is drawn once
 def _svg(key: tuple) -> str:
-    import matplotlib
-
-    out = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": "ess-newsletter", "svg.fonttype": "path"}):
-        _drawn(key).savefig(out, format="svg", metadata={"Date": None, "Creator": None, "Format": None})
-    text = out.getvalue()
-    text = text[text.index("<svg") :]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
-    text = re.sub(r'^<svg([^>]*?) width="([\d.]+)pt" height="([\d.]+)pt"', _responsive, text, count=1)
-    return text.replace("<svg ", '<svg role="img" aria-label="Graphique de la semaine (données dans le tableau)" ', 1)
-
-
-def _responsive(m: re.Match[str]) -> str:
-    """Full width on a phone, never wider than drawn (the viewBox keeps the proportions)."""
-    return f'<svg{m.group(1)} width="100%" style="max-width:{m.group(2)}pt;height:auto"'
+    return svg_of(_drawn(key), SALT, "Graphique de la semaine (données dans le tableau)")
 
 
 def png(chart: Chart) -> bytes:
@@ -96,6 +75,4 @@ def png(chart: Chart) -> bytes:
 
 @lru_cache(maxsize=8)
 def _png(key: tuple) -> bytes:
-    out = io.BytesIO()
-    _drawn(key).savefig(out, format="png", dpi=150, metadata={"Software": None})
-    return out.getvalue()
+    return png_of(_drawn(key))

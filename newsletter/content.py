@@ -32,8 +32,12 @@ from archive.tenders import Tender, TenderNotice, query_tenders, tenders_due, te
 from classify.text import phrase_key, tokens
 from formatting import RESERVED_KINDS, date_fr, display_text, money_fr, safe_url
 from formatting.buyers import short_buyer
+from formatting.french import number_fr, percent_fr
 from formatting.places import place_label
 from notices.dates import PARIS
+from observatory.filters import quarter_closed_in
+from observatory.indicators import DEFAULT_TARGETS, compute
+from observatory.records import read_awarded
 from settings import WatchError
 
 ESS_WORDS = [
@@ -81,6 +85,7 @@ class Filter:
     event: bool = True
     social_flags: bool = True
     departements: list[str] = field(default_factory=list)
+    charter_target: float = DEFAULT_TARGETS["sme_ess"]  # the observatory block's target (observatory.targets)
 
 
 @dataclass
@@ -160,6 +165,15 @@ class Chart:
 
 
 @dataclass
+class ObservatoryBlock:
+    """The quarter that closed in the week, in a few lines (the full report is the observatory's)."""
+
+    title: str
+    lines: list[str]
+    report: str  # the report's file name, as `run_watch.py observatory` writes it
+
+
+@dataclass
 class Issue:
     week: str
     start: date
@@ -173,6 +187,7 @@ class Issue:
     empty: str | None = None  # the line of a week without any tender
     chart: Chart | None = None
     number: int = 0
+    observatory: ObservatoryBlock | None = None  # when a quarter closed in the week
 
     @property
     def entries(self) -> list[Entry]:
@@ -426,7 +441,29 @@ class Compiler:
             issue.chart = self._chart(entries, start)
         if not intro and entries:
             issue.intro, issue.intro_draft = chapo(entries, issue.chart, _utc(next_start), _utc(next_end)), True
+        issue.observatory = self._observatory(start, end)
         return issue
+
+    def _observatory(self, start: date, end: date) -> ObservatoryBlock | None:
+        """The quarter whose last day is in the week: its awarded contracts against the charter's target."""
+        quarter = quarter_closed_in(start, end)
+        if quarter is None:
+            return None
+        i = compute([r for r in read_awarded(self.db) if quarter.holds(r.day)], self.filter.charter_target)
+        title = f"Observatoire : {quarter.label}"
+        report = f"observatory-{quarter.name}.html"
+        if not i.contracts:
+            return ObservatoryBlock(title, ["Aucun marché attribué n'est connu pour ce trimestre."], report)
+        target = percent_fr(self.filter.charter_target, 0)
+        lines = [
+            f"{number_fr(i.contracts)} marché{'s' if i.contracts > 1 else ''} attribué{'s' if i.contracts > 1 else ''}"
+            f" pour {money_fr(i.amount)} HT.",
+            f"TPE/PME et structures de l'ESS : {percent_fr(i.charter.of_amounts)} des montants (objectif de la"
+            f" charte : {target}) ; titulaire inconnu pour {percent_fr(i.charter.unknown_of_amounts)} des montants.",
+            f"Clause sociale d'insertion : {percent_fr(i.social['clause'].of_number)} des marchés qui déclarent leurs"
+            " considérations sociales (les heures d'insertion ne sont pas publiées en données ouvertes).",
+        ]
+        return ObservatoryBlock(title, lines, report)
 
     def _figures(self, entries: list[Entry]) -> list[tuple[str, str]]:
         """The key figures, counted over exactly the entries listed (each entry under its main theme)."""

@@ -229,6 +229,11 @@ def render_docx(issue: Issue) -> bytes:
     for label, value in issue.figures:
         doc.add_paragraph(f"{label} : {value}", style="List Bullet")
     _chart(doc, issue)
+    if issue.observatory:
+        doc.add_heading(issue.observatory.title, level=1)
+        for line in issue.observatory.lines:
+            doc.add_paragraph(line, style="List Bullet")
+        doc.add_paragraph(f"Rapport complet : {issue.observatory.report}").runs[0].font.color.rgb = MUTED
     for section in issue.sections:
         doc.add_heading(section.title, level=1)
         doc.add_paragraph(section.note).runs[0].italic = True

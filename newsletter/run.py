@@ -28,6 +28,7 @@ def filter_from(config: Config) -> Filter:
         event=config["newsletter.event"],
         social_flags=config["newsletter.social_flags"],
         departements=config["newsletter.departements"],
+        charter_target=config["observatory.targets"].get("sme_ess", 0.25),
     )
 
 

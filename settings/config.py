@@ -113,6 +113,16 @@ def _ocid_prefix(value: Any) -> str | None:
     return None if ok else f"expected an OCDS prefix like ocds-213czf or ocds-213czf-ess, got {value!r}"
 
 
+def _targets(value: Any) -> str | None:
+    """`observatory.targets`: the charter's shares, each a ratio."""
+    for name, ratio in value.items():
+        if name not in ("sme_ess", "insertion_hours"):
+            return f"{name}: unknown target (expected sme_ess, insertion_hours)"
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
+            return f"{name}: expected a share between 0 and 1 (0.25 for 25 %), got {ratio!r}"
+    return None
+
+
 def _level(value: Any) -> str | None:
     levels = ("DEBUG", "INFO", "WARNING", "ERROR")
     return None if str(value).upper() in levels else f"expected one of {', '.join(levels)}, got {value!r}"
@@ -386,6 +396,28 @@ SCHEMA: dict[str, Any] = {
             "prefix of the OCDS ocid of each procedure (register one at the Open Contracting Partnership)",
         ),
     },
+    "observatory": {
+        "out_dir": Setting(
+            str, "data", doc="where the observatory's reports are written (observatory-<period>.html/.csv)"
+        ),
+        "targets": Setting(
+            dict,
+            {"sme_ess": 0.25, "insertion_hours": 0.10},
+            _targets,
+            "the charter's targets: share of amounts to TPE/PME/ESS, share of hours reserved for insertion",
+        ),
+        "by": Setting(
+            str,
+            "theme",
+            lambda v: (
+                None
+                if v in ("buyer", "theme", "month", "departement")
+                else f"expected buyer, theme, month or departement, got {v!r}"
+            ),
+            "the report's detailed grouping when --by is not given",
+        ),
+        "cron": Setting(str, "0 6 1 1,4,7,10 *", _cron, "when serve writes the report of the quarter just closed"),
+    },
     "maintenance": {
         "raw_days": Setting(int, 180, _positive, "prune drops raw source payloads older than this (notices kept)"),
     },
@@ -418,6 +450,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "WATCH_EDITORS": "newsletter.editors",
     "WATCH_NEWSLETTER_DIR": "newsletter.out_dir",
     "WATCH_SCHEDULE_CRON": "schedule.cron",
+    "WATCH_OBSERVATORY_DIR": "observatory.out_dir",
 }
 
 

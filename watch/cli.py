@@ -298,7 +298,7 @@ def cmd_check_config(args: argparse.Namespace, config: Config) -> int:
     print(f"private store: {config.resolve_path('private.path')} ({subscribers} subscriber(s)); signing key: {key}")
     print(f"environment overrides: {', '.join(overrides) or 'none'}")
     for name, cron, next_run in next_runs(config):
-        print(f"  job {name:<10} {cron!r:<24} next {next_run:%Y-%m-%d %H:%M %Z}")
+        print(f"  job {name:<11} {cron!r:<24} next {next_run:%Y-%m-%d %H:%M %Z}")
     print(f"alarms to: {', '.join(config['alarms.operators']) or 'nobody (alarms.operators is empty: log only)'}")
     outbox = config.resolve_path("alerts.outbox_dir")
     print(f"mail: {'SMTP' if config['alerts.smtp_url'] else f'.eml files in {outbox}'}")
@@ -551,6 +551,41 @@ def _leads_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--departement", action="append", default=[], help="only the leads in this département (repeat)")
     p.add_argument("--as-of", type=_day, help="as the digests of this day's morning see them (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true", help="machine-readable output, every field")
+def cmd_observatory(args: argparse.Namespace, config: Config) -> int:
+    """the impact observatory: who wins the contracts, how social the buying is, against the charter's targets
+
+    Write the report of a period (--period 2024, 2024-Q3, 2024-07 or 2024-01-01..2024-06-30; default: the
+    last closed quarter) for every awarded contract (--scope all) or the configured event's (--scope
+    paris2024), optionally for one buyer, theme or département: number and amount, social clauses, criteria
+    and reservations, shares to ESS / inclusive / TPE-PME holders against the 25 % target, with the share whose
+    holder is unknown. HTML (charts, contracts behind each group) and CSV (one row per contract) in
+    observatory.out_dir or --out.
+    """
+    result = run_job(
+        config,
+        "observatory",
+        reraise=True,
+        period=args.period,
+        scope=args.scope,
+        by=args.by,
+        out=args.out,
+        buyer=args.buyer,
+        theme=args.theme,
+        departement=args.departement,
+    )
+    for path in result.output:
+        print(path)
+    return _job_exit_code(result)
+
+
+def _observatory_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period", help="2024, 2024-Q3, 2024-07 or 2024-01-01..2024-06-30 (default: last closed quarter)")
+    p.add_argument("--scope", default="all", help="all (default) or the configured event's, e.g. paris2024")
+    p.add_argument("--by", choices=("buyer", "theme", "month", "departement"), help="the detailed grouping")
+    p.add_argument("--buyer", help="one buyer: SIRET, SIREN or words of its name")
+    p.add_argument("--theme", type=_theme, help="one theme (code)")
+    p.add_argument("--departement", help="one département (INSEE code: 93, 2A, 974)")
+    p.add_argument("--out", type=Path, help="output directory (default: observatory.out_dir)")
 
 
 @dataclass(frozen=True)
@@ -588,6 +623,7 @@ COMMANDS: dict[str, Command] = {
     "buyers": Command(cmd_buyers, _buyers_args),
     "export": Command(cmd_export, _export_args),
     "leads": Command(cmd_leads, _leads_args),
+    "observatory": Command(cmd_observatory, _observatory_args),
     "demo": Command(cmd_demo, _demo_args, _demo_config),
     "replay": Command(cmd_replay, _replay_args),
 }

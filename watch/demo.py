@@ -33,7 +33,7 @@ from replay.ted import TedDataset, load_corpus
 from settings import WatchError
 from settings import config as watch_config
 from settings.config import Config
-from watch.jobs import run_job, run_once
+from watch.jobs import JobResult, run_job, run_once
 from watch.stats import collect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +56,7 @@ def demo_env(demo_dir: Path = DEMO_DIR) -> dict[str, str]:
         "WATCH_KEY_FILE": str(private / "secret.key"),
         "WATCH_OUTBOX_DIR": str(private / "outbox"),
         "WATCH_NEWSLETTER_DIR": str(demo_dir / "newsletter"),
+        "WATCH_OBSERVATORY_DIR": str(demo_dir),
         "WATCH_LOG_FILE": str(demo_dir / "logs" / "watch.log"),
         "WATCH_SMTP_URL": "",  # digests as .eml files in the demo's outbox, never over SMTP
         "WATCH_OPERATORS": "",
@@ -175,6 +176,7 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
 
     weeks = recorded_weeks(config)
     newsletters = [run_job(config, "newsletter", week=week, mail=False) for week in weeks]
+    observatories = demo_observatory(config)
     db_path = config.resolve_path("archive.path")
     with open_db(db_path) as db:
         stats = collect(db)
@@ -233,7 +235,9 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
     print(
         f"  newsletter {config.resolve_path('newsletter.out_dir')}/ ({len(weeks)} recorded weeks x html, md, docx, txt)"
     )
-    return 0 if all(r.ok for r in [*results, *jobs, *newsletters]) else 1
+    for job in observatories:
+        print(f"  observatory {', '.join(job.output) or job.error}")
+    return 0 if all(r.ok for r in [*results, *jobs, *newsletters, *observatories]) else 1
 
 
 def _print_leads(config: Config) -> None:
@@ -246,3 +250,11 @@ def _print_leads(config: Config) -> None:
     print(f"  partnering leads: {len(rows)} in the digests")
     for name, title in rows:
         print(f"    {name}: {title[:90]}")
+
+
+def demo_observatory(config: Config) -> list[JobResult]:
+    """The observatory's report of each recorded year (every contract, and the event's), from whatever the
+    archive holds: DECP contracts when the demo loaded them, else the award notices alone."""
+    from observatory.run import recorded_years
+
+    return [run_job(config, "observatory", period=year) for year in recorded_years(config)]

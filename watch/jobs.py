@@ -1,5 +1,5 @@
 """The watch's jobs and their one runner: each source's crawl, link (procedures), classify (procedures, then
-themes), alerts, alarms, the newsletter; and the whole watch once.
+themes), alerts, alarms, the newsletter, the observatory's quarterly report; and the whole watch once.
 
 Every job, whether `serve`, `once` or a CLI command started it, goes through `run_job`: it leaves one row in
 the archive's `runs` table (crawls are recorded by the spider's pipeline, or here when the spider never
@@ -29,12 +29,13 @@ from watch.crons import cron_trigger
 logger = logging.getLogger("watch.jobs")
 
 # the registry: every job serve runs, in the order of one cycle (alarms checked last), then the weekly newsletter
-JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter")
+JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter", "observatory")
 
 
 def check_schedule(config: Config) -> None:
     """The schedule's job names and crontab lines, parsed as serve will: a ConfigError naming the key."""
     crons = {"schedule.cron": config["schedule.cron"], "newsletter.cron": config["newsletter.cron"]}
+    crons["observatory.cron"] = config["observatory.cron"]
     for name, cron in config["schedule.jobs"].items():
         if name not in JOB_NAMES:
             raise config.error(f"schedule.jobs.{name}", f"unknown job (expected one of: {', '.join(JOB_NAMES)})")
@@ -75,7 +76,11 @@ def scheduled_jobs(config: Config) -> list[tuple[str, str]]:
     overrides = config["schedule.jobs"]
     cycle = (*enabled_sources(config), "classify", "alerts", "alarms")
     jobs = [(name, overrides.get(name, config["schedule.cron"])) for name in cycle]
-    return [*jobs, ("newsletter", overrides.get("newsletter", config["newsletter.cron"]))]
+    return [
+        *jobs,
+        ("newsletter", overrides.get("newsletter", config["newsletter.cron"])),
+        ("observatory", overrides.get("observatory", config["observatory.cron"])),
+    ]
 
 
 @dataclass
@@ -221,10 +226,34 @@ def _newsletter(
     return Done(counts={"emails_sent": sent}, output=[str(p) for p in paths])
 
 
+def _observatory(
+    config: Config,
+    *,
+    period: str | None = None,
+    scope: str | None = None,
+    by: str | None = None,
+    out: Path | None = None,
+    buyer: str | None = None,
+    theme: str | None = None,
+    departement: str | None = None,
+) -> Done:
+    """The observatory's report (default: the quarter just closed; without `scope`, every scope: all
+    contracts and the configured event's)."""
+    from observatory.run import scopes, write_report
+
+    paths = []
+    for name in [scope] if scope else scopes(config):
+        paths += write_report(
+            config, period, scope=name, by=by, out=out, buyer=buyer, theme=theme, departement=departement
+        )
+    return Done(counts={"reports": len(paths) // 2}, output=[str(p) for p in paths])
+
+
 _WORK: dict[str, Work] = {
     "link": _link,
     "classify": _classify,
     "alerts": _alerts,
     "alarms": _alarms,
     "newsletter": _newsletter,
+    "observatory": _observatory,
 }
