@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import ast
 import codecs
-import csv
 import html
-import io
 import json
 import math
 import re
@@ -40,6 +38,7 @@ from formatting import clean_text
 from notices.checks import RecordError, date_bounds
 from notices.contracts import NO_SOCIAL_CONSIDERATION, SOCIAL_CONSIDERATIONS, Contract, Modification, Winner
 from notices.dates import parse_date
+from notices.streams import csv_rows, peek
 from notices.values import cpv_codes, departement, departement_from_postal_code, siret
 
 SOURCE = "decp"
@@ -80,9 +79,8 @@ def detect_format(head: bytes) -> str:
 
 def read_contracts(stream: IO[bytes], *, dataset: str | None = None) -> Iterator[Contract | Problem]:
     """Every contract of a DECP file (binary stream), whatever its format; unreadable records as Problems."""
-    head = stream.read(4096)
+    head, stream = peek(stream)
     kind = detect_format(head)
-    stream = _Prefixed(head, stream)
     if kind == "json":
         for item in iter_json_records(stream):
             if isinstance(item, Problem):
@@ -90,20 +88,12 @@ def read_contracts(stream: IO[bytes], *, dataset: str | None = None) -> Iterator
                 continue
             yield _guarded(lambda r=item: contract_from_json(r, dataset=dataset), item)
         return
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    first = text.readline()
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(_chain([first], text), delimiter=delimiter)
+    reader = csv_rows(stream)
     if kind == "flat":
         for row in reader:
             yield _guarded(lambda r=row: contract_from_flat_row(r, dataset=dataset), row)
     else:
         yield from contracts_from_tabular(reader, dataset=dataset)
-
-
-def _chain(first: list[str], rest: Iterable[str]) -> Iterator[str]:
-    yield from first
-    yield from rest
 
 
 def _guarded(build: Any, record: Any) -> Contract | Problem:
@@ -123,25 +113,6 @@ def _record_id(record: Any) -> str | None:
         value = record.get("uid") or record.get("id")
         return str(value)[:200] if value not in (None, "") else None
     return None
-
-
-class _Prefixed(io.RawIOBase):
-    """A binary stream with bytes already read put back in front."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]):
-        self.head, self.rest = head, rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self.head:
-            n = min(len(buffer), len(self.head))
-            buffer[:n], self.head = self.head[:n], self.head[n:]
-            return n
-        data = self.rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 # -- JSON, streamed ----------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from watch.crons import cron_trigger
 logger = logging.getLogger("watch.jobs")
 
 # the registry: every job serve runs, in the order of one cycle (alarms checked last), then the weekly newsletter
-JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter")
+JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter", "contracts", "companies")
 
 
 def check_schedule(config: Config) -> None:
@@ -175,6 +175,58 @@ def classify(config: Config, *, all_notices: bool = False) -> dict[str, int]:
     return counts
 
 
+def contracts(config: Config, *, relink: bool = False, all_contracts: bool = False) -> dict[str, int]:
+    """Link the awarded contracts (DECP) to the procedures, then put them on the themes (new or changed ones,
+    or all of them)."""
+    from archive.contract_links import link_contracts
+    from classify import from_config
+    from classify.contracts import classify_contracts
+
+    with open_db(config.resolve_path("archive.path")) as db:
+        if not db.execute("select 1 from contracts limit 1").fetchone():
+            return {}
+        links = link_contracts(db, relink=relink)
+        counts = classify_contracts(db, from_config(config), all_contracts=all_contracts)
+    linked = links["reference"] + links["buyer_object_date"]
+    logger.info(
+        "contracts: %s newly linked to a notice (%s by reference, %s by buyer, object and date; %s ambiguous), "
+        "%s classified (%s with a theme)",
+        linked,
+        links["reference"],
+        links["buyer_object_date"],
+        links["ambiguous"],
+        counts["contracts_classified"],
+        counts["contracts_with_theme"],
+    )
+    return {"contracts_linked": linked, **counts}
+
+
+def _contracts(config: Config, *, relink: bool = False, all_contracts: bool = False) -> Done:
+    procedures = link(config)  # contracts link to the procedures as they are now
+    return Done(
+        counts={"procedures": sum(procedures.values()), **contracts(config, relink=relink, all_contracts=all_contracts)}
+    )
+
+
+def _companies(
+    config: Config, *, files: list[tuple[str | None, Path]] | None = None, winners_only: bool | None = None
+) -> Done:
+    """Reload the companies register from `companies.files` (or the given files)."""
+    from watch.companies import configured_files, load_files
+
+    files = configured_files(config) if files is None else files
+    if not files:
+        return Done("skipped", error="no register file configured (companies.files)")
+    only = config["companies.winners_only"] if winners_only is None else winners_only
+    with open_db(config.resolve_path("archive.path")) as db:
+        result = load_files(db, files, winners_only=only)
+    counts = {"companies": result.companies, "read": result.read, "skipped": result.skipped}
+    if result.errors:
+        outcome = "partial" if len(result.errors) < len(files) else "failed"
+        return Done(outcome, counts, "; ".join(result.errors)[:2000])
+    return Done(counts=counts)
+
+
 def _link(config: Config) -> Done:
     return Done(counts={"procedures": sum(link(config).values())})
 
@@ -183,7 +235,8 @@ def _classify(config: Config, *, all_notices: bool = False) -> Done:
     """Procedures first (alerts read tenders), then themes, flags and event."""
     procedures = link(config)
     counts = classify(config, all_notices=all_notices)
-    return Done(counts={"procedures": sum(procedures.values()), "classified": counts["classified"]})
+    awarded = contracts(config, all_contracts=all_notices)  # awarded contracts (DECP): linked, then themes
+    return Done(counts={"procedures": sum(procedures.values()), "classified": counts["classified"], **awarded})
 
 
 def _alerts(config: Config, *, as_of: datetime | None = None) -> Done:
@@ -227,4 +280,6 @@ _WORK: dict[str, Work] = {
     "alerts": _alerts,
     "alarms": _alarms,
     "newsletter": _newsletter,
+    "contracts": _contracts,
+    "companies": _companies,
 }
