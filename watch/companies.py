@@ -9,21 +9,17 @@ are still loaded. Re-loading a file changes nothing (the register is keyed by SI
 
 from __future__ import annotations
 
-import gzip
 import logging
-import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO
 
 import sqlite_utils
 
 from archive.contracts import ContractStore
 from notices.registers import KINDS, RegisterError, RegisterStats, read_register
 from settings import Config
+from watch.files import READ_ERRORS, FileProblem, open_file
 
 logger = logging.getLogger(__name__)
 
@@ -58,23 +54,6 @@ def winner_sirens(db: sqlite_utils.Database) -> set[str]:
     return {row[0] for row in db.execute("select distinct siren from contract_winners where siren is not null")}
 
 
-@contextmanager
-def _open(path: Path) -> Iterator[IO[bytes]]:
-    if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            members = [n for n in archive.namelist() if n.lower().endswith((".csv", ".json"))]
-            if not members:
-                raise RegisterError("the zip file holds no CSV or JSON file")
-            with archive.open(members[0]) as member:
-                yield member
-    elif path.suffix.lower() == ".gz":
-        with gzip.open(path, "rb") as stream:
-            yield stream  # type: ignore[misc]
-    else:
-        with path.open("rb") as stream:
-            yield stream
-
-
 def load_files(
     db: sqlite_utils.Database, files: list[tuple[str | None, Path]], *, winners_only: bool = False
 ) -> LoadResult:
@@ -89,14 +68,18 @@ def load_files(
         stats = RegisterStats()
         written = 0
         try:
-            with _open(path) as stream:
+            with open_file(path) as stream:
                 companies = read_register(
                     stream, kind, source=path.name, stats=stats, only=only, only_kinds=FILTERED_KINDS
                 )
                 while batch := list(islice(companies, BATCH)):
                     written += store.upsert_companies(batch)
-        except (RegisterError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as exc:
-            reason = str(exc) if isinstance(exc, RegisterError) else f"unreadable ({type(exc).__name__}: {exc})"
+        except (RegisterError, FileProblem, *READ_ERRORS) as exc:
+            reason = (
+                str(exc)
+                if isinstance(exc, (RegisterError, FileProblem))
+                else f"unreadable ({type(exc).__name__}: {exc})"
+            )
             result.errors.append(f"{path}: {reason}")
             logger.error("companies: %s: %s", path, reason)
             continue

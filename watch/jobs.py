@@ -201,11 +201,27 @@ def contracts(config: Config, *, relink: bool = False, all_contracts: bool = Fal
     return {"contracts_linked": linked, **counts}
 
 
-def _contracts(config: Config, *, relink: bool = False, all_contracts: bool = False) -> Done:
-    procedures = link(config)  # contracts link to the procedures as they are now
-    return Done(
-        counts={"procedures": sum(procedures.values()), **contracts(config, relink=relink, all_contracts=all_contracts)}
-    )
+def _contracts(
+    config: Config, *, files: list[Path] | None = None, relink: bool = False, all_contracts: bool = False
+) -> Done:
+    """Load DECP files first when given; then link the contracts to the procedures as they are now, and
+    classify them."""
+    counts: dict[str, int] = {}
+    errors: list[str] = []
+    if files:
+        from watch.files import load_contract_files
+
+        with open_db(config.resolve_path("archive.path")) as db:
+            loaded = load_contract_files(db, files)
+        counts = {"read": loaded.read, "new": loaded.counts.new, "updated": loaded.counts.updated}
+        counts["quarantined"] = loaded.quarantined
+        errors = loaded.errors
+    procedures = link(config)
+    counts = {**counts, "procedures": sum(procedures.values())}
+    counts.update(contracts(config, relink=relink, all_contracts=all_contracts))
+    if errors:
+        return Done("partial" if counts.get("read") else "failed", counts, "; ".join(errors)[:2000])
+    return Done(counts=counts)
 
 
 def _companies(
