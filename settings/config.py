@@ -392,6 +392,7 @@ SCHEMA: dict[str, Any] = {
         "winners_only": Setting(
             bool, True, doc="keep only the legal units that hold an archived contract (the Sirene stock is ~30 M)"
         ),
+        "cron": Setting(str, "30 6 3 * *", _cron, "when serve reloads companies.files (INSEE's stock is monthly)"),
     },
     "maintenance": {
         "raw_days": Setting(int, 180, _positive, "prune drops raw source payloads older than this (notices kept)"),

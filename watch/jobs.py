@@ -34,7 +34,11 @@ JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter", "contracts"
 
 def check_schedule(config: Config) -> None:
     """The schedule's job names and crontab lines, parsed as serve will: a ConfigError naming the key."""
-    crons = {"schedule.cron": config["schedule.cron"], "newsletter.cron": config["newsletter.cron"]}
+    crons = {
+        "schedule.cron": config["schedule.cron"],
+        "newsletter.cron": config["newsletter.cron"],
+        "companies.cron": config["companies.cron"],
+    }
     for name, cron in config["schedule.jobs"].items():
         if name not in JOB_NAMES:
             raise config.error(f"schedule.jobs.{name}", f"unknown job (expected one of: {', '.join(JOB_NAMES)})")
@@ -75,7 +79,12 @@ def scheduled_jobs(config: Config) -> list[tuple[str, str]]:
     overrides = config["schedule.jobs"]
     cycle = (*enabled_sources(config), "classify", "alerts", "alarms")
     jobs = [(name, overrides.get(name, config["schedule.cron"])) for name in cycle]
-    return [*jobs, ("newsletter", overrides.get("newsletter", config["newsletter.cron"]))]
+    jobs.append(("newsletter", overrides.get("newsletter", config["newsletter.cron"])))
+    if config["companies.files"]:  # the register files, reloaded after their monthly publication
+        jobs.append(("companies", overrides.get("companies", config["companies.cron"])))
+    if "contracts" in overrides:  # classify links and classifies contracts each cycle; this is extra
+        jobs.append(("contracts", overrides["contracts"]))
+    return jobs
 
 
 @dataclass

@@ -61,7 +61,8 @@ def test_ess_flags_o_n_and_empty_and_tpe_in_a_built_stock() -> None:
     file mixing O, N and categorieEntreprise exists in the fixtures."""
     rows = [
         sirene_row(siren="100029172", denominationUniteLegale="JUNIOR ISEN-MEDITERANNEE",
-                   economieSocialeSolidaireUniteLegale="O", categorieEntreprise="PME", trancheEffectifsUniteLegale="NN"),
+                   economieSocialeSolidaireUniteLegale="O", categorieEntreprise="PME",
+                   trancheEffectifsUniteLegale="NN"),
         sirene_row(siren="100070044", denominationUniteLegale="TEAM MOVE", economieSocialeSolidaireUniteLegale="N",
                    categorieEntreprise="PME", trancheEffectifsUniteLegale="12"),
         sirene_row(siren="12345", denominationUniteLegale="NOT A SIREN"),
