@@ -608,7 +608,7 @@ def contracts_from_tabular(
                 continue
         pending.setdefault(uid, []).append(row)
         last_seen[uid] = n
-        if n % 1000 == 0:
+        if n % min(1000, PENDING_ROWS) == 0:
             for old in [u for u, at in last_seen.items() if n - at >= PENDING_ROWS]:
                 yield _tabular_group(old, pending.pop(old), dataset, again=old in done)
                 done.add(old)
@@ -631,6 +631,17 @@ def _tabular_group(uid: str, rows: list[dict[str, Any]], dataset: str | None, *,
     return contract
 
 
+def _zero_padded(value: Any, width: int, padded: list[str]) -> Any:
+    """A SIRET (14) or postal code (5) that lost its leading zeros to a spreadsheet or a numeric column."""
+    text = str(_present(value) or "")
+    if text.endswith(".0"):
+        text = text[:-2]
+    if text.isdigit() and width - 2 <= len(text) < width:
+        padded.append(text)
+        return text.zfill(width)
+    return text or value
+
+
 def _modification_number(row: dict[str, Any]) -> int:
     value = _present(row.get("modification_id"))
     try:
@@ -648,11 +659,14 @@ def contract_from_tabular_rows(uid: str, rows: list[dict[str, Any]], *, dataset:
         current = [r for r in rows if _modification_number(r) == latest]
     base = current[0]
     holders = []
+    padded: list[str] = []
     for r in current:
         if _present(r.get("titulaire_id")):
             holders.append(
                 {
-                    "id": r.get("titulaire_id"),
+                    "id": _zero_padded(r.get("titulaire_id"), 14, padded)
+                    if str(_present(r.get("titulaire_typeIdentifiant")) or "SIRET").upper() == "SIRET"
+                    else r.get("titulaire_id"),
                     "typeIdentifiant": r.get("titulaire_typeIdentifiant"),
                     "nom": r.get("titulaire_nom"),
                 }
@@ -661,14 +675,20 @@ def contract_from_tabular_rows(uid: str, rows: list[dict[str, Any]], *, dataset:
     record.update(
         {
             "uid": uid,
-            "acheteur": {"id": base.get("acheteur_id"), "nom": base.get("acheteur_nom")},
-            "lieuExecution": {"code": base.get("lieuExecution_code"), "typeCode": base.get("lieuExecution_typeCode")},
+            "acheteur": {"id": _zero_padded(base.get("acheteur_id"), 14, padded), "nom": base.get("acheteur_nom")},
+            "lieuExecution": {
+                "code": _zero_padded(base.get("lieuExecution_code"), 5, padded)
+                if "postal" in str(base.get("lieuExecution_typeCode") or "").lower()
+                else base.get("lieuExecution_code"),
+                "typeCode": base.get("lieuExecution_typeCode"),
+            },
             "titulaires": [],
             "source": base.get("sourceDataset") or dataset,
         }
     )
     contract = contract_from_json(record, dataset=dataset)
     warnings = contract.warnings
+    warnings.extend(f"{value}: leading zeros restored (read as a number)" for value in padded)
     seen: set[str] = set()
     for h in holders:
         w = winner(h, warnings, name=h["nom"])

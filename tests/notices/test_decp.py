@@ -283,3 +283,31 @@ def test_tabular_rows_without_current_flags_read_the_latest_modification_and_san
     assert contract.amount == 30100.0 and contract.initial_amount == 27364.0 and len(contract.winners) == 1
     assert not contract.social_stated
     assert contracts["Y"].amount is None and "set aside" in contracts["Y"].warnings[0]
+
+
+def test_tabular_rows_apart_in_the_file_and_numbers_that_lost_their_zeros(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows built from the documented columns with the values of the 2022 JSON sample's "202401L04" (buyer
+    21030042200016, place 03120, a holder whose SIRET starts with 0 in the 2022 sample's record "2020F00075");
+    the tabular file declares these columns as integers, so a reader may see them without their zeros."""
+    import notices.decp
+
+    monkeypatch.setattr(notices.decp, "PENDING_ROWS", 2)
+    row = {
+        "uid": "21030042200016202401L04",
+        "id": "202401L04",
+        "acheteur_id": "21030042200016",
+        "objet": "Facades",
+        "montant": "127835.12",
+        "dateNotification": "2024-02-08",
+        "titulaire_typeIdentifiant": "SIRET",
+        "lieuExecution_code": "3120",
+        "lieuExecution_typeCode": "Code postal",
+        "donneesActuelles": "true",
+    }
+    others = [{**REUNION, "uid": f"U{i}", "id": f"I{i}", "montant": "1"} for i in range(5)]
+    rows = [{**row, "titulaire_id": "5650171100115"}, *others, {**row, "titulaire_id": "48794607100015"}]
+    contracts = [c for c in read(tabular(rows)) if isinstance(c, Contract) and c.id == "202401L04"]
+    assert len(contracts) == 2  # the first reading, then the later rows, said
+    assert contracts[0].winners[0].id == "05650171100115" and contracts[0].departement == "03"
+    assert any("leading zeros restored" in w for w in contracts[0].warnings)
+    assert "not together in the file" in contracts[1].warnings[-1]
