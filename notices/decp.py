@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import IO, Any
 
 from formatting import clean_text
@@ -204,7 +205,15 @@ def _text(value: Any, limit: int) -> str | None:
     value = _present(value)
     if value is None:
         return None
-    return clean_text(html.unescape(str(value)), limit, one_line=True)[0]
+    return _clean(str(value), limit)
+
+
+@lru_cache(maxsize=65536)
+def _clean(value: str, limit: int) -> str | None:
+    """One-line text; cached, as most fields repeat a few values (nature, procedure, grouping...)."""
+    if "&" in value:  # "D&#8217;INFRASTRUCTURES": entities some producers leave in
+        value = html.unescape(value)
+    return clean_text(value, limit, one_line=True)[0]
 
 
 def _amount(value: Any, what: str, warnings: list[str]) -> float | None:
@@ -248,15 +257,22 @@ def _date(value: Any, what: str, warnings: list[str]) -> date | None:
     value = _present(value)
     if value is None:
         return None
-    day = parse_date(str(value)) if isinstance(value, str) else None
-    if day is None:
-        warnings.append(f"{what} {str(value)[:40]!r} is not a date: set aside")
-        return None
-    earliest, latest = date_bounds()
-    if not earliest <= day <= latest:
-        warnings.append(f"{what} {day.isoformat()} is outside {earliest} to {latest}: set aside")
-        return None
+    day, problem = _checked_date(value if isinstance(value, str) else repr(value), date.today())
+    if problem:
+        warnings.append(f"{what} {problem}: set aside")
     return day
+
+
+@lru_cache(maxsize=8192)
+def _checked_date(value: str, today: date) -> tuple[date | None, str | None]:
+    """(the date, or why it is set aside); cached: a file holds few distinct dates."""
+    day = parse_date(value) if not value.startswith("'") else None
+    if day is None:
+        return None, f"{value[:40]!r} is not a date"
+    earliest, latest = date_bounds(today)
+    if not earliest <= day <= latest:
+        return None, f"{day.isoformat()} is outside {earliest} to {latest}"
+    return day, None
 
 
 def _bool(value: Any) -> bool | None:
@@ -282,6 +298,19 @@ def string_list(value: Any, inner: str | None = None) -> list[str] | None:
     """
     if isinstance(value, dict):
         value = value.get(inner) if inner else next(iter(value.values()), None)
+    if isinstance(value, str):  # a file repeats few distinct strings: each is read once
+        found = _string_list(value)
+        return list(found) if found is not None else None
+    return _values(value)
+
+
+@lru_cache(maxsize=4096)
+def _string_list(value: str) -> tuple[str, ...] | None:
+    found = _values(value)
+    return tuple(found) if found is not None else None
+
+
+def _values(value: Any) -> list[str] | None:
     value = _present(value)
     if value is None:
         return None
@@ -539,7 +568,7 @@ def contract_from_flat_row(row: dict[str, Any], *, dataset: str | None = None) -
         },
         "titulaires": [
             {"id": row.get(f"titulaire_id_{n}"), "typeIdentifiant": row.get(f"titulaire_typeIdentifiant_{n}")}
-            for n in range(1, 10)
+            for n in range(1, 1 + sum(1 for k in row if k and k.startswith("titulaire_id_")))
             if _present(row.get(f"titulaire_id_{n}"))
         ],
         **{
