@@ -47,10 +47,7 @@ def phase(name: str, path: Path, db: Path) -> None:
         total, count = 0.0, 0
         with path.open(encoding="utf-8-sig", newline="") as f:
             for row in csv.DictReader(f, delimiter=";"):
-                try:
-                    total += float(row["montant"])
-                except ValueError:
-                    pass
+                total += float(row["montant"])  # every re-keyed row holds a real, readable amount
                 count += 1
     elif name == "read":
         from notices.decp import read_contracts

@@ -4,10 +4,11 @@ A DECP file is a whole snapshot (the 2.0.x JSON of a source, the consolidated de
 a flattened CSV), not a feed by date: each URL is read whole every run, and the archive's content hash
 (archive.contracts) turns a re-read into "unchanged". The format is read from the content (notices.decp);
 records are mapped one at a time from the body, so only one batch of contracts is in memory beside the
-body itself, whose size `sources.decp.max_mb` caps (Scrapy holds a download in memory until it is complete:
-the 2.5 GB consolidated file is better fetched with curl and read by `run_watch.py contracts load`). A record that cannot be read goes to quarantine; a file
-cut short is asked again (the retry middleware's budget), and what was read before the cut is kept.
-`from_date` / `until_date` keep only the contracts notified in that range.
+body itself, whose size `sources.decp.max_mb` caps. Scrapy holds a download in memory until it is
+complete: the 2.5 GB consolidated file is better fetched with curl and read by `run_watch.py contracts
+load`. A record that cannot be read goes to quarantine; a file cut short is asked again (the retry
+middleware's budget), and what was read before the cut is kept. `from_date` / `until_date` keep only the
+contracts notified in that range.
 
     scrapy crawl decp [-a from_date=2024-01-01] [-a until_date=2024-12-31]
 """

@@ -109,3 +109,19 @@ def test_a_bad_decp_url_is_a_configuration_error_naming_the_key(tmp_path: Path) 
         tmp_path / "empty.yaml", env={"WATCH_DECP_URL": "https://a.test/1.json,https://a.test/2.csv"}
     )
     assert config["sources.decp.url"] == ["https://a.test/1.json", "https://a.test/2.csv"]
+
+
+def test_prune_drops_old_raw_contracts_and_keeps_the_contracts(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from watch.files import load_contract_files
+    from watch.maintenance import prune
+
+    archive = sqlite_utils.Database(tmp_path / "p.db")
+    from archive.db import migrate
+
+    migrate(archive)
+    load_contract_files(archive, [DECP / "decp_test_2019.json"])
+    archive.close()
+    assert prune(tmp_path / "p.db", 10, now=datetime.now(UTC) + timedelta(days=11)) == 2
+    assert sqlite_utils.Database(tmp_path / "p.db").execute("select count(*) from contracts").fetchone()[0] == 2
