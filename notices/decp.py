@@ -117,12 +117,13 @@ def _record_id(record: Any) -> str | None:
 
 
 # -- JSON, streamed ----------------------------------------------------------------------------------
-_ARRAY = re.compile(r'"marches?"\s*:\s*(?:\{\s*"marche"\s*:\s*)?\[')
+_ARRAY = re.compile(r'^\s*\[|"marches?"\s*:\s*(?:\{\s*"marche"\s*:\s*)?\[')  # a root list, or the contracts' list
 _DECODER = json.JSONDecoder()
 
 
 def iter_json_records(stream: IO[bytes]) -> Iterator[dict[str, Any] | Problem]:
-    """The objects of the `marche` (2.0.x, 2022) or `marches` (2019) array, decoded one at a time.
+    """The objects of the `marche` (2.0.x, 2022) or `marches` (2019) array, or of a root list of contracts,
+    decoded one at a time.
 
     The file is never loaded whole: the array is found in the first bytes, then each object is decoded from a
     window refilled as needed. A record that is not an object is a Problem; a file cut in the middle of a
@@ -567,7 +568,11 @@ def contract_from_flat_row(row: dict[str, Any], *, dataset: str | None = None) -
             "typeCode": row.get("lieuExecution.typeCode") or row.get("lieuExecution_typeCode"),
         },
         "titulaires": [
-            {"id": row.get(f"titulaire_id_{n}"), "typeIdentifiant": row.get(f"titulaire_typeIdentifiant_{n}")}
+            {
+                "id": row.get(f"titulaire_id_{n}"),
+                "typeIdentifiant": row.get(f"titulaire_typeIdentifiant_{n}"),
+                "denominationSociale": row.get(f"titulaire_denominationSociale_{n}"),
+            }
             for n in range(1, 1 + sum(1 for k in row if k and k.startswith("titulaire_id_")))
             if _present(row.get(f"titulaire_id_{n}"))
         ],

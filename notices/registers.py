@@ -88,9 +88,13 @@ def read_register(
         if kind == "list":
             rows = (_listed(row, source or "list", stats) for row in reader)
         else:
-            rows = (_sirene(row, source or kind, stats) for row in reader)
+            rows = (_sirene(row, source or kind, stats, only) for row in reader)
     for company in rows:
         if company is None:
+            continue
+        if company is _FILTERED:
+            stats.read += 1
+            stats.filtered += 1
             continue
         stats.read += 1
         if only is not None and company.siren not in only:
@@ -122,11 +126,18 @@ def size_of(category: str | None, band: str | None) -> str | None:
     return size
 
 
-def _sirene(row: dict[str, Any], source: str, stats: RegisterStats) -> Company | None:
+_FILTERED = Company(siren="")  # a row dropped by the winners filter before it is read further
+
+
+def _sirene(
+    row: dict[str, Any], source: str, stats: RegisterStats, only: Collection[str] | None = None
+) -> Company | None:
     siren = _siren(_value(row, "siren"))
     if siren is None:
         stats.skipped += 1
         return None
+    if only is not None and siren not in only:  # most of a 30 M-row stock: not mapped at all
+        return _FILTERED
     if (_value(row, "unitePurgeeUniteLegale") or "").lower() == "true":  # purged: nothing is known any more
         return Company(siren=siren, sources=[source])
     ess = {"O": True, "N": False}.get((_value(row, "economieSocialeSolidaireUniteLegale") or "").upper())

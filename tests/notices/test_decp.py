@@ -311,3 +311,8 @@ def test_tabular_rows_apart_in_the_file_and_numbers_that_lost_their_zeros(monkey
     assert contracts[0].winners[0].id == "05650171100115" and contracts[0].departement == "03"
     assert any("leading zeros restored" in w for w in contracts[0].warnings)
     assert "not together in the file" in contracts[1].warnings[-1]
+
+
+def test_a_root_list_of_contracts_is_read_too() -> None:
+    records = json.loads((DECP / "decp_test_2022.json").read_text())["marches"]["marche"]
+    assert len(by_id(read(json.dumps(records).encode()))) == 5
