@@ -255,16 +255,12 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
 
 def _contracts_line(db: sqlite_utils.Database) -> str:
     """What the demo holds of awarded contracts and of who won them."""
-    contracts, winners, linked, themed, social = db.execute(
-        "select count(*), coalesce(sum(winners), 0), count(linked_by), "
-        "(select count(distinct uid) from contract_themes), coalesce(sum(social_clause), 0) from contracts"
-    ).fetchone()
-    companies, ess, inclusive, sized = db.execute(
-        "select count(*), coalesce(sum(ess), 0), count(inclusive_kind), count(size) from companies"
-    ).fetchone()
-    known = db.execute("select count(*) from contract_winners w join companies c on c.siren = w.siren").fetchone()[0]
+    from watch.stats import contract_counts
+
+    c = contract_counts(db)
     return (
-        f"contracts (DECP): {contracts} ({winners} holders, {social} with a social clause, {themed} on a theme, "
-        f"{linked} linked to a notice); companies register: {companies} legal units ({ess} ESS, {inclusive} "
-        f"inclusive-employment, {sized} with a size); holders found in it: {known} of {winners}"
+        f"contracts (DECP): {c['contracts']} ({c['holders']} holders, {c['social_clause']} with a social clause, "
+        f"{c['with_theme']} on a theme, {c['linked']} linked to a notice); companies register: {c['companies']} "
+        f"legal units ({c['companies_ess']} ESS, {c['companies_inclusive']} inclusive-employment, "
+        f"{c['companies_sized']} with a size); holders found in it: {c['holders_in_register']} of {c['holders']}"
     )

@@ -125,3 +125,12 @@ def test_prune_drops_old_raw_contracts_and_keeps_the_contracts(tmp_path: Path) -
     archive.close()
     assert prune(tmp_path / "p.db", 10, now=datetime.now(UTC) + timedelta(days=11)) == 2
     assert sqlite_utils.Database(tmp_path / "p.db").execute("select count(*) from contracts").fetchone()[0] == 2
+
+
+def test_inspect_prints_the_normalized_contracts_of_a_decp_file() -> None:
+    from watch.inspect import inspect_file
+
+    contracts = inspect_file(DECP / "decp_test_2022.json")
+    assert [c["id"] for c in contracts][:2] == ["2022VI2022.242", "2020F00075"]
+    assert contracts[0]["winners"][1] == {"id": "99999999999", "id_type": "TVA", "name": None}
+    assert "raw" not in contracts[0] and inspect_file(DECP / "decp_test_2019.json", raw=True)[0]["raw"]
