@@ -4,7 +4,10 @@ columns of `contracts` (notice_source, notice_source_id, procedure_id, linked_by
 A DECP record names no notice, so the link is found, in this order:
 
 1. `reference`: a notice of the same buyer (same SIREN) whose buyer reference is the contract's id, or the
-   start of it followed by a lot suffix ("2024FCS05" for "2024FCS05_1"); score 1.
+   start of it followed by a lot suffix ("2024FCS05" for "2024FCS05_1"); score 1. A notice that names no
+   SIRET (BOAMP's flat records) links by its reference alone when that reference is exactly the contract's
+   id, distinctive (letters and digits, eight characters at least), on that one notice only, published
+   before the notification, and the buyers' names fit when both are known; score 0.9.
 2. `buyer_object_date`: a notice of the same buyer (SIRET, or the same SIREN) whose title or one of its lots'
    titles is close to the contract's object (rapidfuzz on folded text, at least two informative words in
    common), published before the notification within `WINDOW_DAYS` (a call for tenders) or around it (an
@@ -38,6 +41,7 @@ AWARD_BEFORE_DAYS = 60  # an award notice published up to two months before the 
 AWARD_AFTER_DAYS = 240  # or up to eight months after it
 THRESHOLD = 80.0  # similarity of object and title, 0..100
 AMBIGUITY = 3.0  # two procedures scoring within this of each other: no link
+REFERENCE_ALONE = 0.9  # the score of a link by a distinctive reference on a notice that names no SIRET
 LINK_KINDS = ("contract_notice", "award", "prior_information")
 SHORT_WORDS = frozenset({"lot", "les", "des", "une", "aux", "pour", "dans", "sur", "avec", "marche", "travaux", "n"})
 
@@ -51,6 +55,7 @@ class NoticeRef:
     published: date | None
     titles: list[str]  # the notice's title and its lots' titles, folded
     reference: str | None
+    buyer: str = ""  # folded buyer name
 
 
 def _norm_ref(value: str | None) -> str | None:
@@ -79,7 +84,7 @@ def _load_notices(db: sqlite_utils.Database) -> list[NoticeRef]:
     marks = ",".join("?" * len(LINK_KINDS))
     out = []
     for row in db.query(
-        f"""select source, source_id, kind, buyer_siret, published, title, lots, reference from notices
+        f"""select source, source_id, kind, buyer_siret, buyer_name, published, title, lots, reference from notices
             where kind in ({marks}) and (buyer_siret is not null or reference is not null)""",
         LINK_KINDS,
     ):
@@ -97,6 +102,7 @@ def _load_notices(db: sqlite_utils.Database) -> list[NoticeRef]:
                 date.fromisoformat(row["published"][:10]) if row["published"] else None,
                 [t for t in titles if t],
                 _norm_ref(row["reference"]),
+                normalise_text(row["buyer_name"]),
             )
         )
     return out
@@ -114,27 +120,67 @@ def _in_window(notice: NoticeRef, notified: date | None) -> bool:
     return notice.published <= notified <= notice.published + timedelta(days=WINDOW_DAYS)
 
 
+def _distinctive(ref: str) -> bool:
+    """A reference unlikely to be another buyer's too: letters and digits, eight characters at least."""
+    return len(ref) >= 8 and any(c.isdigit() for c in ref) and any(c.isalpha() for c in ref)
+
+
+def _by_reference_alone(
+    contract: dict[str, Any],
+    ref: str,
+    by_ref: dict[str, list[NoticeRef]],
+    notified: date | None,
+    procedure_of: dict[tuple[str, str], str],
+) -> NoticeRef | None:
+    """A notice that names no SIRET (BOAMP's flat records) with exactly the contract's distinctive id as its
+    reference, published before the notification, of a buyer whose name fits when both are known: its first
+    notice when they are all of one procedure, else none."""
+    if not _distinctive(ref):
+        return None
+    siret = contract["buyer_siret"]
+    found = [
+        n
+        for n in by_ref.get(ref, [])
+        if (n.siret is None or bool(siret) and n.siret[:9] == siret[:9])
+        and (notified is None or n.published is None or n.published <= notified)
+    ]
+    buyer = normalise_text(contract.get("buyer_name"))
+    if buyer:
+        found = [n for n in found if not n.buyer or fuzz.token_set_ratio(buyer, n.buyer) >= 70]
+    procedures = {procedure_of.get((n.source, n.source_id), f"{n.source}:{n.source_id}") for n in found}
+    if len(procedures) != 1:
+        return None
+    return min(found, key=lambda n: (n.kind == "award", n.published or date.max))
+
+
 def find_link(
-    contract: dict[str, Any], by_siren: dict[str, list[NoticeRef]], procedure_of: dict[tuple[str, str], str]
+    contract: dict[str, Any],
+    by_siren: dict[str, list[NoticeRef]],
+    procedure_of: dict[tuple[str, str], str],
+    by_ref: dict[str, list[NoticeRef]] | None = None,
 ) -> tuple[NoticeRef, str, float] | str:
     """(notice, linked_by, score) for one contract row, or why there is none ("no_buyer", "none", "ambiguous")."""
     siret = contract["buyer_siret"]
-    if not siret:
-        return "no_buyer"
     notified = date.fromisoformat(contract["notified"]) if contract["notified"] else None
-    candidates = by_siren.get(siret[:9], [])
     ref = _norm_ref(contract["id"])
+    if not siret:
+        alone = _by_reference_alone(contract, ref, by_ref or {}, notified, procedure_of) if ref else None
+        return (alone, "reference", REFERENCE_ALONE) if alone else "no_buyer"
+    candidates = by_siren.get(siret[:9], [])
     if ref:
-        by_ref = [
+        same_buyer = [
             n
             for n in candidates
             if n.reference
             and (ref == n.reference or (len(n.reference) >= 6 and ref.startswith(n.reference)))
             and (notified is None or n.published is None or n.published <= notified + timedelta(days=AWARD_AFTER_DAYS))
         ]
-        if by_ref:
-            best = max(by_ref, key=lambda n: (n.reference == ref, n.kind != "award", n.published or date.min))
+        if same_buyer:
+            best = max(same_buyer, key=lambda n: (n.reference == ref, n.kind != "award", n.published or date.min))
             return best, "reference", 1.0
+        alone = _by_reference_alone(contract, ref, by_ref or {}, notified, procedure_of)
+        if alone:
+            return alone, "reference", REFERENCE_ALONE
     text = normalise_text(contract["object"])
     if not text:
         return "none"
@@ -161,9 +207,12 @@ def link_contracts(db: sqlite_utils.Database, *, relink: bool = False) -> dict[s
     """Link the contracts not linked yet (all of them with `relink`); returns counts by outcome."""
     notices = _load_notices(db)
     by_siren: dict[str, list[NoticeRef]] = defaultdict(list)
+    by_ref: dict[str, list[NoticeRef]] = defaultdict(list)
     for n in notices:
         if n.siret:
             by_siren[n.siret[:9]].append(n)
+        if n.reference:
+            by_ref[n.reference].append(n)
     procedure_of = {
         (r[0], r[1]): r[2] for r in db.execute("select source, source_id, procedure_id from procedure_notices")
     }
@@ -171,10 +220,11 @@ def link_contracts(db: sqlite_utils.Database, *, relink: bool = False) -> dict[s
     where = "" if relink else "where linked_by is null"
     updates = []
     for contract in db.query(
-        f"select uid, id, buyer_siret, object, notified, notice_source, notice_source_id, procedure_id, linked_by "
+        f"select uid, id, buyer_siret, buyer_name, object, notified, notice_source, notice_source_id, procedure_id, "
+        f"linked_by "
         f"from contracts {where}"
     ):
-        found = find_link(contract, by_siren, procedure_of)
+        found = find_link(contract, by_siren, procedure_of, by_ref)
         if isinstance(found, str):
             counts[found] += 1
             if contract["linked_by"] is not None:  # --relink found it no longer holds

@@ -139,3 +139,34 @@ def test_an_award_notice_after_the_notification_links_and_a_rerun_changes_nothin
     assert again["kept"] == 1 and links(archive)["24-1065297-2"] == first
     store.upsert_contracts([contract(real, amount=30000.0)])  # a new reading keeps the link
     assert links(archive)["24-1065297-2"] == first
+
+
+def test_a_notice_without_siret_links_by_a_distinctive_reference_only(archive: Archive) -> None:
+    contracts = real_contracts()
+    bornes, tableau = contracts["2024FCS05_1"], contracts["202404"]  # notified 2024-10-15 and 2024-12-05
+    archive.upsert_notices(
+        [
+            notice("24-20", "IRVE", "2024-06-02", siret=None, reference="2024FCS05_1"),  # type: ignore[arg-type]
+            notice("24-21", "Restauration d'un tableau", "2024-06-02", siret=None, reference="202404"),  # type: ignore[arg-type]
+        ]
+    )
+    ContractStore(archive.db).upsert_contracts([bornes, tableau])
+    rebuild(archive.db)
+    link_contracts(archive.db)
+    found = links(archive)
+    assert found["2024FCS05_1"] == ("24-20", "reference", 0.9)
+    assert found["202404"] == (None, None, None)  # "202404": digits only, any buyer's id could be that
+
+
+def test_a_reference_on_two_procedures_without_siret_links_to_neither(archive: Archive) -> None:
+    bornes = real_contracts()["2024FCS05_1"]
+    archive.upsert_notices(
+        [
+            notice("24-30", "IRVE", "2024-06-02", siret=None, reference="2024-FCS-05-1"),  # type: ignore[arg-type]
+            notice("24-31", "Autre", "2024-03-02", siret=None, reference="2024FCS05_1"),  # type: ignore[arg-type]
+        ]
+    )
+    ContractStore(archive.db).upsert_contracts([bornes])
+    rebuild(archive.db)
+    link_contracts(archive.db)
+    assert links(archive)["2024FCS05_1"] == (None, None, None)
