@@ -60,6 +60,11 @@ def load_files(
     store = ContractStore(db)
     result = LoadResult()
     only = winner_sirens(db) if winners_only else None
+    if only is not None and not only:
+        logger.warning(
+            "companies: no contract holder in the archive yet: the Sirene stock will keep nothing "
+            "(crawl decp first, or load with --all-units)"
+        )
     for kind, path in files:
         if not path.is_file():
             result.errors.append(f"{path}: no such file")

@@ -90,6 +90,9 @@ def test_the_companies_job_reloads_the_configured_files_and_a_rerun_changes_noth
     )
     config = watch_config.load(tmp_path / "config.yaml", env={})
     check_schedule(config)  # the two new jobs are known to the scheduler
+    from watch.jobs import scheduled_jobs
+
+    assert {("companies", "0 6 2 * *"), ("contracts", "0 7 * * mon")} <= set(scheduled_jobs(config))
     first = run_job(config, "companies")
     assert first.outcome == "ok" and first.counts["companies"] == 3375 + 265 + 1
     again = run_job(config, "companies")
