@@ -355,7 +355,6 @@ TABLES.update(
             "(montant compté une fois, même à plusieurs titulaires), avec l'avis de la veille rapproché.",
             "sort_desc": "notified",
             "facets": ["nature", "procedure", "social_clause", "social_criterion", "reserved", "departement"],
-            "units": {"amount": "€", "initial_amount": "€"},
             "columns": _CONTRACT_COLUMNS,
         },
         "contract_winners": {
