@@ -341,7 +341,8 @@ _CONTRACT_COLUMNS = {
     "notice_source": "Source de l'avis rapproché",
     "notice_source_id": "Avis rapproché",
     "procedure_id": "Procédure de la veille rapprochée",
-    "linked_by": "Rapprochement : reference (référence), buyer_object_date (acheteur, objet et date)",
+    "linked_by": "Rapprochement : reference (référence), buyer_object_date (acheteur, objet et date), "
+    "award_winner (avis d'attribution nommant le titulaire)",
     "link_score": "Score du rapprochement (0 à 1)",
     "content_hash": "Empreinte du contenu (détecte les changements)",
     "first_seen": "Première lecture par la veille",

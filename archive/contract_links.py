@@ -13,6 +13,10 @@ A DECP record names no notice, so the link is found, in this order:
    common), published before the notification within `WINDOW_DAYS` (a call for tenders) or around it (an
    award notice); score = the similarity (0..1).
 
+3. `award_winner`: an award notice that names one of the contract's holders by SIRET (and no other buyer),
+   published around the notification, with a title not far from the object (similarity 55 or more: the
+   winner is strong evidence, and award notices often have no buyer SIRET); score = similarity + 20.
+
 The buyer alone is never enough: a buyer's every contract is not its every notice's. When two notices of
 different procedures score alike for one contract, it stays unlinked (`ambiguous`). Every run looks again at
 the contracts not linked yet (a notice archived later may be theirs) and refreshes the procedure of the
@@ -42,6 +46,8 @@ AWARD_AFTER_DAYS = 240  # or up to eight months after it
 THRESHOLD = 80.0  # similarity of object and title, 0..100
 AMBIGUITY = 3.0  # two procedures scoring within this of each other: no link
 REFERENCE_ALONE = 0.9  # the score of a link by a distinctive reference on a notice that names no SIRET
+WINNER_THRESHOLD = 55.0  # object similarity enough when an award notice names the contract's holder (SIRET)
+WINNER_BONUS = 20.0
 LINK_KINDS = ("contract_notice", "award", "prior_information")
 SHORT_WORDS = frozenset({"lot", "les", "des", "une", "aux", "pour", "dans", "sur", "avec", "marche", "travaux", "n"})
 
@@ -56,6 +62,20 @@ class NoticeRef:
     titles: list[str]  # the notice's title and its lots' titles, folded
     reference: str | None
     buyer: str = ""  # folded buyer name
+    winners: frozenset[str] = frozenset()  # SIRETs of the winners an award notice names
+
+
+@dataclass
+class Index:
+    """The notices a contract may link to, by buyer SIREN, by reference and by winner SIRET."""
+
+    by_siren: dict[str, list[NoticeRef]]
+    by_ref: dict[str, list[NoticeRef]]
+    by_winner: dict[str, list[NoticeRef]]
+    procedure_of: dict[tuple[str, str], str]
+
+    def procedure(self, n: NoticeRef) -> str:
+        return self.procedure_of.get((n.source, n.source_id), f"{n.source}:{n.source_id}")
 
 
 def _norm_ref(value: str | None) -> str | None:
@@ -84,8 +104,9 @@ def _load_notices(db: sqlite_utils.Database) -> list[NoticeRef]:
     marks = ",".join("?" * len(LINK_KINDS))
     out = []
     for row in db.query(
-        f"""select source, source_id, kind, buyer_siret, buyer_name, published, title, lots, reference from notices
-            where kind in ({marks}) and (buyer_siret is not null or reference is not null)""",
+        f"""select source, source_id, kind, buyer_siret, buyer_name, published, title, lots, reference, awards
+            from notices
+            where kind in ({marks}) and (buyer_siret is not null or reference is not null or kind = 'award')""",
         LINK_KINDS,
     ):
         titles = [normalise_text(row["title"])] if row["title"] else []
@@ -103,6 +124,11 @@ def _load_notices(db: sqlite_utils.Database) -> list[NoticeRef]:
                 [t for t in titles if t],
                 _norm_ref(row["reference"]),
                 normalise_text(row["buyer_name"]),
+                frozenset(
+                    a["siret"]
+                    for a in json.loads(row["awards"] or "[]")
+                    if isinstance(a, dict) and isinstance(a.get("siret"), str) and len(a["siret"]) == 14
+                ),
             )
         )
     return out
@@ -125,13 +151,7 @@ def _distinctive(ref: str) -> bool:
     return len(ref) >= 8 and any(c.isdigit() for c in ref) and any(c.isalpha() for c in ref)
 
 
-def _by_reference_alone(
-    contract: dict[str, Any],
-    ref: str,
-    by_ref: dict[str, list[NoticeRef]],
-    notified: date | None,
-    procedure_of: dict[tuple[str, str], str],
-) -> NoticeRef | None:
+def _by_reference_alone(contract: dict[str, Any], ref: str, index: Index, notified: date | None) -> NoticeRef | None:
     """A notice that names no SIRET (BOAMP's flat records) with exactly the contract's distinctive id as its
     reference, published before the notification, of a buyer whose name fits when both are known: its first
     notice when they are all of one procedure, else none."""
@@ -140,33 +160,27 @@ def _by_reference_alone(
     siret = contract["buyer_siret"]
     found = [
         n
-        for n in by_ref.get(ref, [])
+        for n in index.by_ref.get(ref, [])
         if (n.siret is None or bool(siret) and n.siret[:9] == siret[:9])
         and (notified is None or n.published is None or n.published <= notified)
     ]
     buyer = normalise_text(contract.get("buyer_name"))
     if buyer:
         found = [n for n in found if not n.buyer or fuzz.token_set_ratio(buyer, n.buyer) >= 70]
-    procedures = {procedure_of.get((n.source, n.source_id), f"{n.source}:{n.source_id}") for n in found}
-    if len(procedures) != 1:
+    if len({index.procedure(n) for n in found}) != 1:
         return None
     return min(found, key=lambda n: (n.kind == "award", n.published or date.max))
 
 
 def find_link(
-    contract: dict[str, Any],
-    by_siren: dict[str, list[NoticeRef]],
-    procedure_of: dict[tuple[str, str], str],
-    by_ref: dict[str, list[NoticeRef]] | None = None,
+    contract: dict[str, Any], index: Index, holders: frozenset[str] = frozenset()
 ) -> tuple[NoticeRef, str, float] | str:
-    """(notice, linked_by, score) for one contract row, or why there is none ("no_buyer", "none", "ambiguous")."""
+    """(notice, linked_by, score) for one contract row (and its holders' SIRETs), or why there is none
+    ("no_buyer", "none", "ambiguous")."""
     siret = contract["buyer_siret"]
     notified = date.fromisoformat(contract["notified"]) if contract["notified"] else None
     ref = _norm_ref(contract["id"])
-    if not siret:
-        alone = _by_reference_alone(contract, ref, by_ref or {}, notified, procedure_of) if ref else None
-        return (alone, "reference", REFERENCE_ALONE) if alone else "no_buyer"
-    candidates = by_siren.get(siret[:9], [])
+    candidates = index.by_siren.get(siret[:9], []) if siret else []
     if ref:
         same_buyer = [
             n
@@ -178,29 +192,38 @@ def find_link(
         if same_buyer:
             best = max(same_buyer, key=lambda n: (n.reference == ref, n.kind != "award", n.published or date.min))
             return best, "reference", 1.0
-        alone = _by_reference_alone(contract, ref, by_ref or {}, notified, procedure_of)
+        alone = _by_reference_alone(contract, ref, index, notified)
         if alone:
             return alone, "reference", REFERENCE_ALONE
     text = normalise_text(contract["object"])
+    if not siret and not holders:
+        return "no_buyer"
     if not text:
         return "none"
     scored = []
     for n in candidates:
-        if not _in_window(n, notified):
-            continue
-        score = similarity(text, n.titles) + (1.0 if n.siret == siret else 0.0)
-        if score >= THRESHOLD:
-            scored.append((score, n.kind != "award", n))
+        if _in_window(n, notified):
+            score = similarity(text, n.titles) + (1.0 if n.siret == siret else 0.0)
+            if score >= THRESHOLD:
+                scored.append((score, n.kind != "award", "buyer_object_date", n))
+    seen = {(n.source, n.source_id) for *_, n in scored}
+    for holder in holders:  # an award notice naming the same winner: the object may be worded more loosely
+        for n in index.by_winner.get(holder, []):
+            other_buyer = n.siret is not None and (not siret or n.siret[:9] != siret[:9])
+            if (n.source, n.source_id) in seen or other_buyer or not _in_window(n, notified):
+                continue
+            score = similarity(text, n.titles)
+            if score >= WINNER_THRESHOLD:
+                seen.add((n.source, n.source_id))
+                scored.append((score + WINNER_BONUS, False, "award_winner", n))
     if not scored:
         return "none"
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
-    best_score, _, best = scored[0]
-    best_procedure = procedure_of.get((best.source, best.source_id), f"{best.source}:{best.source_id}")
-    for score, _, other in scored[1:]:
-        other_procedure = procedure_of.get((other.source, other.source_id), f"{other.source}:{other.source_id}")
-        if other_procedure != best_procedure and best_score - score < AMBIGUITY:
+    best_score, _, how, best = scored[0]
+    for score, _, _, other in scored[1:]:
+        if index.procedure(other) != index.procedure(best) and best_score - score < AMBIGUITY:
             return "ambiguous"
-    return best, "buyer_object_date", round(min(best_score, 100.0) / 100, 3)
+    return best, how, round(min(best_score, 100.0) / 100, 3)
 
 
 def link_contracts(db: sqlite_utils.Database, *, relink: bool = False) -> dict[str, int]:
@@ -208,15 +231,33 @@ def link_contracts(db: sqlite_utils.Database, *, relink: bool = False) -> dict[s
     notices = _load_notices(db)
     by_siren: dict[str, list[NoticeRef]] = defaultdict(list)
     by_ref: dict[str, list[NoticeRef]] = defaultdict(list)
+    by_winner: dict[str, list[NoticeRef]] = defaultdict(list)
     for n in notices:
         if n.siret:
             by_siren[n.siret[:9]].append(n)
         if n.reference:
             by_ref[n.reference].append(n)
+        for holder in n.winners:
+            by_winner[holder].append(n)
     procedure_of = {
         (r[0], r[1]): r[2] for r in db.execute("select source, source_id, procedure_id from procedure_notices")
     }
-    counts = {"reference": 0, "buyer_object_date": 0, "none": 0, "ambiguous": 0, "no_buyer": 0, "kept": 0}
+    index = Index(by_siren, by_ref, by_winner, procedure_of)
+    holders: dict[str, set[str]] = defaultdict(set)
+    for uid, winner_id in db.execute(
+        "select uid, winner_id from contract_winners where id_type is null or id_type = 'SIRET'"
+    ):
+        if winner_id and len(winner_id) == 14 and winner_id in by_winner:
+            holders[uid].add(winner_id)
+    counts = {
+        "reference": 0,
+        "buyer_object_date": 0,
+        "award_winner": 0,
+        "none": 0,
+        "ambiguous": 0,
+        "no_buyer": 0,
+        "kept": 0,
+    }
     where = "" if relink else "where linked_by is null"
     updates = []
     for contract in db.query(
@@ -224,7 +265,7 @@ def link_contracts(db: sqlite_utils.Database, *, relink: bool = False) -> dict[s
         f"linked_by "
         f"from contracts {where}"
     ):
-        found = find_link(contract, by_siren, procedure_of, by_ref)
+        found = find_link(contract, index, frozenset(holders.get(contract["uid"], ())))
         if isinstance(found, str):
             counts[found] += 1
             if contract["linked_by"] is not None:  # --relink found it no longer holds

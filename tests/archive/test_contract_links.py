@@ -18,7 +18,7 @@ from archive.procedures import rebuild
 from archive.store import Archive
 from notices.contracts import Contract
 from notices.decp import read_contracts
-from notices.model import Buyer, Lot, Notice
+from notices.model import Award, Buyer, Lot, Notice
 
 CSV = FIXTURES / "decp" / "decp_v3_2024_9rows_decp-processing.csv"
 BUYER = "21440209100018"  # the buyer of "202409LOT02PAY" (abords du groupe scolaire Alexandre Vincent)
@@ -170,3 +170,17 @@ def test_a_reference_on_two_procedures_without_siret_links_to_neither(archive: A
     rebuild(archive.db)
     link_contracts(archive.db)
     assert links(archive)["2024FCS05_1"] == (None, None, None)
+
+
+def test_an_award_notice_naming_the_holder_links_without_a_buyer_siret(archive: Archive) -> None:
+    charpente = real_contracts()["24-1065297-2"]  # holder 81918510900025, notified 2024-12-12
+    award = notice("25-40", "Déchèterie communautaire : charpente bois", "2025-01-10", siret=None, kind="award")  # type: ignore[arg-type]
+    award.awards = [Award(winner="Charpentes de l'Est", siret="81918510900025", lot="2")]
+    elsewhere = notice("25-41", "Déchèterie : charpente bois", "2025-01-10", siret="21330063500017", kind="award")
+    elsewhere.awards = [Award(winner="Charpentes de l'Est", siret="81918510900025")]  # another buyer's
+    archive.upsert_notices([award, elsewhere])
+    ContractStore(archive.db).upsert_contracts([charpente])
+    counts = link_contracts(archive.db)
+    source_id, how, score = links(archive)["24-1065297-2"]
+    assert (source_id, how, counts["award_winner"]) == ("25-40", "award_winner", 1)
+    assert 0.75 <= score <= 1.0
