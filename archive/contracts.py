@@ -75,7 +75,8 @@ def contract_row(contract: Contract) -> dict[str, Any]:
         (m.id, m.notified and m.notified.isoformat(), m.amount, m.duration_months, [w.id for w in m.winners])
         for m in contract.modifications
     ]
-    row["content_hash"] = hashlib.sha1(_json(hashed).encode()).hexdigest()
+    # repr of the sorted items: deterministic for these str/int/float/None/tuple values, and cheaper than JSON
+    row["content_hash"] = hashlib.sha1(repr(sorted(hashed.items())).encode()).hexdigest()
     return row
 
 

@@ -573,7 +573,7 @@ def contract_from_flat_row(row: dict[str, Any], *, dataset: str | None = None) -
                 "typeIdentifiant": row.get(f"titulaire_typeIdentifiant_{n}"),
                 "denominationSociale": row.get(f"titulaire_denominationSociale_{n}"),
             }
-            for n in range(1, 1 + sum(1 for k in row if k and k.startswith("titulaire_id_")))
+            for n in range(1, 1 + _holder_columns(row))
             if _present(row.get(f"titulaire_id_{n}"))
         ],
         **{
@@ -614,6 +614,14 @@ def contract_from_flat_row(row: dict[str, Any], *, dataset: str | None = None) -
     contract = contract_from_json(record, dataset=dataset)
     contract.warnings[:0] = warnings
     return contract
+
+
+def _holder_columns(row: dict[str, Any]) -> int:
+    """How many titulaire_id_N columns the file has (3 in the ministry's export)."""
+    n = 0
+    while f"titulaire_id_{n + 1}" in row:
+        n += 1
+    return n
 
 
 # -- the consolidated tabular file (decp-processing) -------------------------------------------------
