@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -32,7 +33,25 @@ from settings import WatchError
 KINDS = ("sirene", "ess", "siae", "list")
 SMALL_BANDS = frozenset({"NN", "00", "01", "02", "03"})  # no employee, 1-2, 3-5, 6-9
 SIZES = {"PME": "PME", "ETI": "ETI", "GE": "GE"}
-KIND_ALIASES = {"EITI": "EI", "EATT": "EA"}
+KIND_COLUMNS = ("kind", "type", "type_structure", "categorie")  # the kind column of a plain list
+NAME_COLUMNS = ("name", "nom", "raison_sociale", "denomination")
+# the kinds as lists spell them out, folded (upper case, no accents, one space)
+KIND_ALIASES = {
+    "EITI": "EI",
+    "EATT": "EA",
+    "ENTREPRISE D'INSERTION": "EI",
+    "ENTREPRISE D'INSERTION PAR LE TRAVAIL INDEPENDANT": "EI",
+    "ATELIER CHANTIER D'INSERTION": "ACI",
+    "ATELIER ET CHANTIER D'INSERTION": "ACI",
+    "ATELIERS ET CHANTIERS D'INSERTION": "ACI",
+    "ASSOCIATION INTERMEDIAIRE": "AI",
+    "ENTREPRISE DE TRAVAIL TEMPORAIRE D'INSERTION": "ETTI",
+    "GROUPEMENT D'EMPLOYEURS POUR L'INSERTION ET LA QUALIFICATION": "GEIQ",
+    "ENTREPRISE ADAPTEE": "EA",
+    "ENTREPRISE ADAPTEE DE TRAVAIL TEMPORAIRE": "EA",
+    "ETABLISSEMENT ET SERVICE D'AIDE PAR LE TRAVAIL": "ESAT",
+    "ETABLISSEMENT OU SERVICE D'AIDE PAR LE TRAVAIL": "ESAT",
+}
 _SIREN = re.compile(r"^\d{9}$")
 
 
@@ -58,7 +77,7 @@ def detect_kind(head: bytes) -> str:
         return "sirene"
     if "economiesocialesolidaireunitelegale" in columns:
         return "ess"
-    if ("siret" in columns or "siren" in columns) and ("kind" in columns or "type" in columns):
+    if ("siret" in columns or "siren" in columns) and columns & set(KIND_COLUMNS):
         return "list"
     raise RegisterError(f"not a known register file (header starts {text[:80]!r})")
 
@@ -164,7 +183,9 @@ def _sirene(
 
 
 def inclusive_kind(value: str | None) -> str | None:
-    kind = (value or "").strip().upper()
+    """ "EA", "ea", "Entreprise adaptée", "EATT" -> "EA"; anything else -> None (not guessed)."""
+    kind = unicodedata.normalize("NFKD", (value or "").replace("’", "'"))
+    kind = " ".join("".join(c for c in kind if not unicodedata.combining(c)).upper().split())
     kind = KIND_ALIASES.get(kind, kind)
     return kind if kind in INCLUSIVE_KINDS else None
 
@@ -172,11 +193,12 @@ def inclusive_kind(value: str | None) -> str | None:
 def _listed(row: dict[str, Any], source: str, stats: RegisterStats) -> Company | None:
     lowered = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
     siren = _siren(_value(lowered, "siren") or _value(lowered, "siret"))
-    kind = inclusive_kind(_value(lowered, "kind") or _value(lowered, "type"))
+    kind = inclusive_kind(next((v for c in KIND_COLUMNS if (v := _value(lowered, c))), None))
     if siren is None or kind is None:
         stats.skipped += 1
         return None
-    return Company(siren=siren, name=_value(lowered, "name"), inclusive_kind=kind, sources=[source])  # type: ignore[arg-type]
+    name = next((v for c in NAME_COLUMNS if (v := _value(lowered, c))), None)
+    return Company(siren=siren, name=name, inclusive_kind=kind, sources=[source])  # type: ignore[arg-type]
 
 
 def _siae(stream: IO[bytes], source: str, stats: RegisterStats) -> Iterator[Company | None]:

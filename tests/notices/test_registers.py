@@ -97,6 +97,10 @@ def test_a_plain_list_of_ea_and_esat_with_siret_or_siren() -> None:
     assert [(c.siren, c.inclusive_kind) for c in companies] == [("807469317", "ESAT"), ("123456789", "EA")]
     assert stats.skipped == 2
     assert read(b"siren,type\n123456789,eatt\n")[0].inclusive_kind == "EA"  # EATT counts as EA
+    spelled = "SIRET;Type;Nom\n80746931700018;Entreprise adaptée;A\n"
+    spelled += "80746931700019;Établissement et service d\u2019aide par le travail;B\n"
+    assert [c.inclusive_kind for c in read(spelled.encode())] == ["EA", "ESAT"]
+    assert read(spelled.encode())[0].name == "A"
 
 
 def test_only_the_winners_are_kept_from_the_stock_but_lists_are_kept_whole() -> None:
