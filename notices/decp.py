@@ -86,8 +86,8 @@ def read_contracts(stream: IO[bytes], *, dataset: str | None = None) -> Iterator
         for item in iter_json_records(stream):
             if isinstance(item, Problem):
                 yield item
-                continue
-            yield _guarded(lambda r=item: contract_from_json(r, dataset=dataset), item)
+            elif not is_concession(item):
+                yield _guarded(lambda r=item: contract_from_json(r, dataset=dataset), item)
         return
     reader = csv_rows(stream)
     if kind == "flat":
@@ -95,6 +95,16 @@ def read_contracts(stream: IO[bytes], *, dataset: str | None = None) -> Iterator
             yield _guarded(lambda r=row: contract_from_flat_row(r, dataset=dataset), row)
     else:
         yield from contracts_from_tabular(reader, dataset=dataset)
+
+
+def is_concession(record: dict[str, Any]) -> bool:
+    """A concession contract (the 2019 files mix them into `marches`): not a public contract, not read."""
+    kind = str(record.get("_type") or record.get("nature") or "").lower()
+    if "concession" in kind:
+        return True
+    if "march" in kind or record.get("acheteur") or record.get("acheteur.id"):
+        return False  # a contract, whatever empty concession fields it carries
+    return bool(record.get("concessionnaires") or record.get("autoriteConcedante"))
 
 
 def _guarded(build: Any, record: Any) -> Contract | Problem:

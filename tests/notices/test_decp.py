@@ -316,3 +316,13 @@ def test_tabular_rows_apart_in_the_file_and_numbers_that_lost_their_zeros(monkey
 def test_a_root_list_of_contracts_is_read_too() -> None:
     records = json.loads((DECP / "decp_test_2022.json").read_text())["marches"]["marche"]
     assert len(by_id(read(json.dumps(records).encode()))) == 5
+
+
+def test_concessions_mixed_into_a_2019_list_are_not_read_as_contracts() -> None:
+    data = json.loads((DECP / "decp_test_2019.json").read_text())
+    data["marches"].append(
+        {"_type": "Contrat de concession", "id": "C1", "autoriteConcedante": {"id": "21500222100012"},
+         "concessionnaires": [{"id": "12345678900022"}], "valeurGlobale": 1000000}
+    )  # fmt: skip
+    items = read(json.dumps(data).encode())
+    assert len(items) == 2 and all(isinstance(c, Contract) for c in items)
