@@ -509,6 +509,8 @@ def contract_from_json(record: dict[str, Any], *, dataset: str | None = None) ->
     warnings: list[str] = []
     buyer = record.get("acheteur")
     buyer_id = _plain_id(buyer.get("id") if isinstance(buyer, dict) else record.get("acheteur.id"), "buyer id")
+    if buyer_id and re.sub(r"[\s.]", "", buyer_id).isdigit():  # "214 400 209 00018": the SIRET, as uid wants it
+        buyer_id = re.sub(r"[\s.]", "", buyer_id)
     contract_id = _plain_id(record.get("id"), "contract id")
     place = record.get("lieuExecution") if isinstance(record.get("lieuExecution"), dict) else {}
     social, stated = social_considerations(record.get("considerationsSociales"), warnings)

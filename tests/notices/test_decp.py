@@ -326,3 +326,8 @@ def test_concessions_mixed_into_a_2019_list_are_not_read_as_contracts() -> None:
     )  # fmt: skip
     items = read(json.dumps(data).encode())
     assert len(items) == 2 and all(isinstance(c, Contract) for c in items)
+
+
+def test_a_buyer_siret_written_with_spaces_gives_the_plain_uid() -> None:
+    contract = contract_from_json({"id": "A1", "acheteur": {"id": "214 400 209 00018"}})
+    assert contract.uid == "21440020900018A1" and contract.buyer_siret == "21440020900018"
