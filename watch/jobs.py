@@ -32,6 +32,10 @@ logger = logging.getLogger("watch.jobs")
 JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter", "contracts", "companies")
 
 
+# the counts of a job that are columns of `runs` (file loads report what they read like a crawl)
+RUN_COLUMNS = ("classified", "emails_sent", "fetched", "new", "updated", "unchanged", "quarantined")
+
+
 def check_schedule(config: Config) -> None:
     """The schedule's job names and crontab lines, parsed as serve will: a ConfigError naming the key."""
     crons = {
@@ -148,7 +152,7 @@ def _recorded(config: Config, name: str, work: Work, options: dict[str, Any], re
             if not reraise:
                 logger.exception("job %s failed", name)
             done, raised = Done("failed", error=f"{type(exc).__name__}: {exc}"[:2000]), exc
-        columns = {k: v for k, v in done.counts.items() if k in ("classified", "emails_sent")}
+        columns = {k: v for k, v in done.counts.items() if k in RUN_COLUMNS}
         runs.finish_run(db, run_id, done.outcome, error=done.error, **columns)
     if raised is not None and reraise:
         raise raised
@@ -222,14 +226,14 @@ def _contracts(
 
         with open_db(config.resolve_path("archive.path")) as db:
             loaded = load_contract_files(db, files)
-        counts = {"read": loaded.read, "new": loaded.counts.new, "updated": loaded.counts.updated}
-        counts["quarantined"] = loaded.quarantined
+        counts = {"fetched": loaded.read, "new": loaded.counts.new, "updated": loaded.counts.updated}
+        counts.update(unchanged=loaded.counts.unchanged, quarantined=loaded.quarantined)
         errors = loaded.errors
     procedures = link(config)
     counts = {**counts, "procedures": sum(procedures.values())}
     counts.update(contracts(config, relink=relink, all_contracts=all_contracts))
     if errors:
-        return Done("partial" if counts.get("read") else "failed", counts, "; ".join(errors)[:2000])
+        return Done("partial" if counts.get("fetched") else "failed", counts, "; ".join(errors)[:2000])
     return Done(counts=counts)
 
 
@@ -245,7 +249,7 @@ def _companies(
     only = config["companies.winners_only"] if winners_only is None else winners_only
     with open_db(config.resolve_path("archive.path")) as db:
         result = load_files(db, files, winners_only=only)
-    counts = {"companies": result.companies, "read": result.read, "skipped": result.skipped}
+    counts = {"companies": result.companies, "fetched": result.read, "skipped": result.skipped}
     if result.errors:
         outcome = "partial" if len(result.errors) < len(files) else "failed"
         return Done(outcome, counts, "; ".join(result.errors)[:2000])

@@ -61,8 +61,8 @@ def test_contracts_load_keeps_impossible_values_aside_and_a_cut_file_partly(run,
     assert archive.execute("select count(*) from contract_winners").fetchone()[0] == 12
     assert archive.execute("select count(*) from contract_modifications").fetchone()[0] == 12
     assert archive.execute("select count(*) from contracts_classified").fetchone()[0] == 6
-    last = archive.execute("select outcome from runs where job = 'contracts' order by id desc").fetchone()[0]
-    assert last == "ok"
+    last = archive.execute("select outcome, fetched, new, unchanged from runs where job = 'contracts' order by id desc")
+    assert last.fetchone() == ("ok", 6, 0, 6)
 
 
 def test_companies_load_names_a_missing_and_a_corrupt_file_and_loads_the_others(run, tmp_path: Path) -> None:
