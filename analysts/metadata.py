@@ -399,6 +399,112 @@ TABLES["procedures"]["columns"] = {
     k: v for k, v in TABLES["procedures_flat"]["columns"].items() if k not in ("state_name", "month", "themes")
 }
 
+# Awarded contracts (DECP) and the companies register (issue 17): the tables as the DECP source and the
+# register loader write them (archive/contracts.py, archive/contract_links.py, classify/contracts.py).
+_CONTRACT_COLUMNS = {
+    "uid": "Identifiant national du marché (SIRET de l'acheteur + identifiant de l'acheteur)",
+    "id": "Identifiant du marché chez l'acheteur",
+    "source": "Source (decp)",
+    "dataset": "Jeu de données DECP d'origine",
+    "nature": "Nature : Marché, Marché de partenariat, Marché de défense ou de sécurité",
+    "buyer_siret": "SIRET de l'acheteur",
+    "buyer_name": "Acheteur, quand le fichier le nomme",
+    "object": "Objet du marché",
+    "cpv": "Code CPV (8 chiffres)",
+    "procedure": "Procédure de passation",
+    "notified": "Date de notification",
+    "published": "Date de publication des données",
+    "duration_months": "Durée (mois)",
+    "amount": "Montant actuel HT, après la dernière modification qui en fixe un (€)",
+    "initial_amount": "Montant notifié HT (€)",
+    "place_code": "Code du lieu d'exécution",
+    "place_type": "Type de code du lieu d'exécution",
+    "departement": "Département d'exécution",
+    "social": "Considérations sociales (JSON : clause, criterion, reserved)",
+    "social_stated": "Le marché dit quelque chose des considérations sociales : 1 oui, 0 rien",
+    "social_clause": "Clause sociale : 1 oui, 0 non, vide si rien n'est dit",
+    "social_criterion": "Critère social : 1 oui, 0 non, vide si rien n'est dit",
+    "reserved": "Marché réservé : 1 oui, 0 non, vide si rien n'est dit",
+    "environmental": "Considérations environnementales (JSON)",
+    "subcontracting_declared": "Sous-traitance déclarée",
+    "grouping": "Groupement d'opérateurs",
+    "framework_id": "Accord-cadre dont il relève",
+    "winners": "Nombre de titulaires",
+    "warnings": "Valeurs écartées à l'entrée (JSON)",
+    "notice_source": "Source de l'avis rapproché",
+    "notice_source_id": "Avis rapproché",
+    "procedure_id": "Procédure de la veille rapprochée",
+    "linked_by": "Rapprochement : reference (référence), buyer_object_date (acheteur, objet et date), "
+    "award_winner (avis d'attribution nommant le titulaire)",
+    "link_score": "Score du rapprochement (0 à 1)",
+    "content_hash": "Empreinte du contenu (détecte les changements)",
+    "first_seen": "Première lecture par la veille",
+    "updated_at": "Dernier changement",
+}
+TABLES.update(
+    {
+        "contracts": {
+            "title": "Marchés attribués (DECP)",
+            "description": "Un marché notifié par ligne, tel que l'acheteur le déclare dans les données essentielles "
+            "(montant compté une fois, même à plusieurs titulaires), avec l'avis de la veille rapproché.",
+            "sort_desc": "notified",
+            "facets": ["nature", "procedure", "social_clause", "social_criterion", "reserved", "departement"],
+            "columns": _CONTRACT_COLUMNS,
+        },
+        "contract_winners": {
+            "title": "Titulaires des marchés",
+            "description": "Un titulaire d'un marché par ligne (les cotraitants d'un groupement ont chacun la leur).",
+            "facets": ["id_type"],
+            "columns": {
+                "uid": "Marché",
+                "position": "Rang",
+                "winner_id": "Identifiant déclaré (SIRET, TVA...)",
+                "id_type": "Type d'identifiant",
+                "siren": "SIREN (unité légale), quand l'identifiant est un SIRET",
+                "name": "Nom, quand le fichier le donne",
+            },
+        },
+        "contract_modifications": {
+            "title": "Modifications des marchés",
+            "columns": {
+                "uid": "Marché",
+                "modification_id": "Modification",
+                "notified": "Notifiée le",
+                "published": "Publiée le",
+                "amount": "Nouveau montant HT (€)",
+                "duration_months": "Nouvelle durée (mois)",
+                "winners": "Nouveaux titulaires (JSON)",
+            },
+        },
+        "contract_themes": {
+            "title": "Thèmes de chaque marché attribué",
+            "facets": ["theme"],
+            "columns": {"uid": "Marché", "theme": "Thème", "score": "Score", "taxonomy_version": "Version"},
+        },
+        "companies": {
+            "title": "Registre des entreprises",
+            "description": "Ce que les fichiers chargés disent de chaque unité légale (SIREN) : ESS, structure "
+            "d'emploi inclusif, taille. Vide : inconnu (rien n'est deviné d'un nom).",
+            "facets": ["ess", "inclusive_kind", "size"],
+            "columns": {
+                "siren": "SIREN",
+                "name": "Nom",
+                "ess": "ESS : 1 oui, 0 non, vide inconnu",
+                "inclusive_kind": "Emploi inclusif : EI, ACI, AI, ETTI, GEIQ, EA, ESAT",
+                "size": "Taille : TPE, PME, ETI, GE",
+                "headcount_band": "Tranche d'effectif INSEE",
+                "naf": "Activité principale (NAF)",
+                "legal_category": "Catégorie juridique",
+                "sources": "Fichiers qui l'ont renseignée (JSON)",
+                "updated_at": "Mis à jour le",
+            },
+        },
+        "contract_raw": {"title": "Marchés bruts", "description": "Chaque marché tel que son fichier le donne.",
+                         "hidden": True},
+        "contracts_classified": {"title": "Classement des marchés (suivi)", "hidden": True},
+    }
+)  # fmt: skip
+
 _NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 QUERIES: dict[str, dict[str, Any]] = {

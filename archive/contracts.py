@@ -75,7 +75,8 @@ def contract_row(contract: Contract) -> dict[str, Any]:
         (m.id, m.notified and m.notified.isoformat(), m.amount, m.duration_months, [w.id for w in m.winners])
         for m in contract.modifications
     ]
-    row["content_hash"] = hashlib.sha1(_json(hashed).encode()).hexdigest()
+    # repr of the sorted items: deterministic for these str/int/float/None/tuple values, and cheaper than JSON
+    row["content_hash"] = hashlib.sha1(repr(sorted(hashed.items())).encode()).hexdigest()
     return row
 
 
@@ -141,15 +142,12 @@ class ContractStore:
         raws = [{"uid": u, "raw": by_uid[u].raw, "fetched_at": now} for u in changed_uids if by_uid[u].raw is not None]
         with self.db.conn:
             # Link columns belong to the linker (archive.contract_links): an update keeps them.
-            self.db["contracts"].upsert_all(changed, pk="uid", batch_size=200)
+            _upsert(self.db, "contracts", changed, ("uid",))
             for table in ("contract_winners", "contract_modifications"):
                 self.db.conn.executemany(f"delete from {table} where uid = ?", [(u,) for u in changed_uids])
-            if winners:
-                self.db["contract_winners"].insert_all(winners, batch_size=500)
-            if modifications:
-                self.db["contract_modifications"].insert_all(modifications, batch_size=500, replace=True)
-            if raws:
-                self.db["contract_raw"].upsert_all(raws, pk="uid", batch_size=200)
+            _upsert(self.db, "contract_winners", winners, ("uid", "position"))
+            _upsert(self.db, "contract_modifications", modifications, ("uid", "modification_id"))
+            _upsert(self.db, "contract_raw", raws, ("uid",))
         return counts
 
     def upsert_companies(self, companies: Iterable[Company]) -> int:
@@ -182,8 +180,26 @@ class ContractStore:
             for c in merged.values()
         ]
         with self.db.conn:
-            self.db["companies"].upsert_all(rows, pk="siren", batch_size=500)
+            _upsert(self.db, "companies", rows, ("siren",))
         return len(rows)
+
+
+def _upsert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
+    """Insert rows (all with the same columns), updating only those columns of a row already there: the
+    columns a row does not carry (the contracts' link columns) keep their values. Plain executemany: on a
+    year of contracts this is several times faster than sqlite_utils' upsert_all."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = (
+        ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key) or f'"{key[0]}" = excluded."{key[0]}"'
+    )
+    sql = (
+        f'insert into "{table}" ({names}) values ({", ".join("?" * len(columns))}) '
+        f"on conflict ({', '.join(key)}) do update set {updates}"
+    )
+    db.conn.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
 
 
 def _company(row: dict[str, Any]) -> Company:

@@ -351,6 +351,14 @@ def _m011_contracts_and_companies(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m012_contracts_classified(db: sqlite_utils.Database) -> None:
+    """Which reading of a contract (content hash) the contracts classifier last classified, with which
+    taxonomy: a contract without a theme is not classified again on every run."""
+    db["contracts_classified"].create(
+        {"uid": str, "content_hash": str, "taxonomy_version": str, "themes": int, "classified_at": str}, pk="uid"
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
     ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
@@ -363,6 +371,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("009_run_process", _m009_run_process),
     ("010_fts_notes_and_lots", _m010_fts_notes_and_lots),
     ("011_contracts_and_companies", _m011_contracts_and_companies),
+    ("012_contracts_classified", _m012_contracts_classified),
 ]
 
 

@@ -70,6 +70,15 @@ def _jobs(value: Any) -> str | None:
     return None
 
 
+def _urls(value: Any) -> str | None:
+    """One http(s) URL or a list of them."""
+    for url in [value] if isinstance(value, str) else value:
+        reason = _url(url)
+        if reason:
+            return reason
+    return None if value else "expected at least one URL"
+
+
 def _ratio(value: Any) -> str | None:
     return None if 0 < value < 1 else f"expected a number between 0 and 1, got {value!r}"
 
@@ -200,6 +209,16 @@ SCHEMA: dict[str, Any] = {
             "first_run_days": Setting(int, 3, _positive),
             "page_size": Setting(int, 250, lambda v: None if 0 < v <= 250 else "expected 1..250 (API max)"),
             "delay": Setting(float, 0.1, lambda v: None if v >= 0 else "expected 0 or more seconds"),
+        },
+        "decp": {
+            "enabled": Setting(bool, False, doc="awarded contracts: off until an operator picks the files"),
+            "url": Setting(
+                (str, list),
+                ["https://www.data.gouv.fr/api/1/datasets/r/22847056-61df-452d-837d-8b8ceadbfc52"],
+                _urls,
+                "DECP file(s): 2.0.x JSON, the consolidated decp.csv or a flattened CSV (format read from the content)",
+            ),
+            "max_mb": Setting(int, 4096, _positive, "largest file downloaded, in MB (decp.csv is about 2.5 GB)"),
         },
     },
     "platforms": {
@@ -418,6 +437,19 @@ SCHEMA: dict[str, Any] = {
         ),
         "cron": Setting(str, "0 6 1 1,4,7,10 *", _cron, "when serve writes the report of the quarter just closed"),
     },
+    "companies": {
+        "files": Setting(
+            list,
+            [],
+            _codes,
+            "register files the companies job reloads (Sirene stock, ESS subset, SIAE JSON, EA/ESAT CSV), relative "
+            "to the configuration's directory; a kind may be given as kind:path (sirene, ess, siae, list)",
+        ),
+        "winners_only": Setting(
+            bool, True, doc="keep only the legal units that hold an archived contract (the Sirene stock is ~30 M)"
+        ),
+        "cron": Setting(str, "30 6 3 * *", _cron, "when serve reloads companies.files (INSEE's stock is monthly)"),
+    },
     "maintenance": {
         "raw_days": Setting(int, 180, _positive, "prune drops raw source payloads older than this (notices kept)"),
     },
@@ -436,6 +468,8 @@ ENV_OVERRIDES: dict[str, str] = {
     "WATCH_TED_URL": "sources.ted.url",
     "WATCH_TED_SCOPE": "sources.ted.scope",
     "WATCH_TED_NOTICE_TYPES": "sources.ted.notice_types",
+    "WATCH_DECP_URL": "sources.decp.url",
+    "WATCH_DECP_ENABLED": "sources.decp.enabled",
     "WATCH_LOG_LEVEL": "logging.level",
     "WATCH_LOG_FILE": "logging.file",
     "WATCH_USER_AGENT": "crawl.user_agent",
@@ -451,6 +485,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "WATCH_NEWSLETTER_DIR": "newsletter.out_dir",
     "WATCH_SCHEDULE_CRON": "schedule.cron",
     "WATCH_OBSERVATORY_DIR": "observatory.out_dir",
+    "WATCH_COMPANIES_FILES": "companies.files",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from notices.contracts import Contract
 from notices.model import Notice
 
 
@@ -35,3 +36,10 @@ class WindowDone:
     records: int
     final: bool
     crawl_from: date
+
+
+@dataclass
+class ContractItem:
+    """An awarded contract (DECP), written by the pipeline through archive.contracts.ContractStore."""
+
+    contract: Contract

@@ -9,9 +9,10 @@ from typing import Any
 from scrapy import signals
 
 from archive import runs
+from archive.contracts import ContractStore
 from archive.db import open_db
 from archive.store import Archive, UpsertCounts
-from spiders.items import NoticeItem, QuarantineItem, WindowDone
+from spiders.items import ContractItem, NoticeItem, QuarantineItem, WindowDone
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class ArchivePipeline:
     def __init__(self, crawler: Any):
         self.crawler = crawler
         self.buffer: list[Any] = []
+        self.contracts: list[Any] = []  # awarded contracts (DECP), written through ContractStore
         self.counts = UpsertCounts()
         self.quarantined = 0
         self.fetched = 0
@@ -42,6 +44,7 @@ class ArchivePipeline:
 
     def open_spider(self, spider: Any = None) -> None:
         self.archive = Archive(open_db(self.crawler.settings["WATCH_ARCHIVE"]))
+        self.contract_store = ContractStore(self.archive.db)
         self.run_id = runs.start_crawl(self.archive.db, self.crawler.spider.name)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
@@ -49,6 +52,11 @@ class ArchivePipeline:
             self.fetched += 1
             self.buffer.append(item.notice)
             if len(self.buffer) >= BATCH:
+                self.flush()
+        elif isinstance(item, ContractItem):
+            self.fetched += 1
+            self.contracts.append(item.contract)
+            if len(self.contracts) >= BATCH:
                 self.flush()
         elif isinstance(item, QuarantineItem):
             self.fetched += 1
@@ -74,6 +82,9 @@ class ArchivePipeline:
         if self.buffer:
             self.counts += self.archive.upsert_notices(self.buffer)
             self.buffer = []
+        if self.contracts:
+            self.counts += self.contract_store.upsert_contracts(self.contracts)
+            self.contracts = []
         now = time.monotonic()
         if now - self.last_progress >= PROGRESS_EVERY:  # long backfills: a line every half minute
             self.last_progress = now

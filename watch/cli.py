@@ -586,6 +586,54 @@ def _observatory_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--theme", type=_theme, help="one theme (code)")
     p.add_argument("--departement", help="one département (INSEE code: 93, 2A, 974)")
     p.add_argument("--out", type=Path, help="output directory (default: observatory.out_dir)")
+def cmd_contracts(args: argparse.Namespace, config: Config) -> int:
+    """awarded contracts (DECP): load files, link them to the notices, put them on the themes
+
+    `contracts load FILE...` reads DECP files an operator downloaded (2.0.x JSON, the consolidated decp.csv,
+    a flattened CSV; .zip and .gz too), then links and classifies; `contracts update` links the contracts not
+    linked yet to the watch's notices and classifies the new or changed ones (--relink, --all: every one).
+    `crawl decp` fetches the files named in sources.decp.url.
+    """
+    files = args.files if args.action == "load" else None
+    result = run_job(config, "contracts", reraise=True, files=files, relink=args.relink, all_contracts=args.all)
+    return _job_exit_code(result)  # a file that could not be read is named in the job's line
+
+
+def _contracts_args(p: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    load = sub.add_parser("load", parents=[common], help="load DECP files, then link and classify")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    update = sub.add_parser("update", parents=[common], help="link and classify what is new")
+    for q in (load, update):
+        q.add_argument("--relink", action="store_true", help="look again for the notice of every contract")
+        q.add_argument("--all", action="store_true", help="classify every contract again")
+
+
+def cmd_companies(args: argparse.Namespace, config: Config) -> int:
+    """the companies register: who the winners are (ESS, inclusive employment, size)
+
+    `companies load [FILE...]` reads register files (the Sirene StockUniteLegale CSV or its ESS subset, the
+    Marché de l'inclusion SIAE JSON, a CSV list of EA/ESAT with siret or siren and kind columns; .zip and .gz
+    too), the kind read from the header unless --kind says it; without FILE, the files of companies.files.
+    """
+    from watch.companies import configured_files
+
+    files = [(args.kind, path) for path in args.files] if args.files else configured_files(config)
+    winners_only = False if args.all_units else None
+    result = run_job(config, "companies", reraise=True, files=files, winners_only=winners_only)
+    return _job_exit_code(result)  # a missing or unreadable file is named in the job's line
+
+
+def _companies_args(p: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    from notices.registers import KINDS
+
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    load = sub.add_parser("load", parents=[common], help="load register files into the companies register")
+    load.add_argument("files", nargs="*", type=Path, metavar="FILE", help="default: the files of companies.files")
+    load.add_argument("--kind", choices=KINDS, help="the files' kind (default: read from each file's header)")
+    load.add_argument(
+        "--all-units", action="store_true", help="keep every unit of the Sirene stock, not only the winners"
+    )
 
 
 @dataclass(frozen=True)
@@ -626,6 +674,8 @@ COMMANDS: dict[str, Command] = {
     "observatory": Command(cmd_observatory, _observatory_args),
     "demo": Command(cmd_demo, _demo_args, _demo_config),
     "replay": Command(cmd_replay, _replay_args),
+    "contracts": Command(cmd_contracts, _contracts_args),
+    "companies": Command(cmd_companies, _companies_args),
 }
 
 

@@ -26,7 +26,7 @@ from settings import Config, WatchError
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent  # the directory holding the packages (source tree or site-packages)
-SOURCES = ("boamp", "ted", "atexo", "sites", "feeds")  # spider names, in crawl order
+SOURCES = ("boamp", "ted", "atexo", "sites", "feeds", "decp")  # spider names, in crawl order
 PLATFORM_SPIDERS = {"atexo": "platforms.atexo", "sites": "platforms.sites", "feeds": "platforms.feeds"}
 
 
@@ -81,7 +81,10 @@ def source_url(config: Config, source: str) -> str | None:
     if source in PLATFORM_SPIDERS:
         entries = config[PLATFORM_SPIDERS[source]]
         return entries[0]["url"] if entries else None
-    return config[f"sources.{source}.url"]
+    url = config[f"sources.{source}.url"]
+    if isinstance(url, list):  # DECP: a list of files
+        return url[0] if url else None
+    return url
 
 
 def run_crawl(

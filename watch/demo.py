@@ -22,11 +22,14 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import sqlite_utils
+
 from alerts.subscribers import import_csv
 from archive.db import open_db
 from archive.stores import open_private_store
 from notices.dates import PARIS
 from replay.boamp import BoampDataset, load_records
+from replay.decp import DecpFiles
 from replay.platforms import recorded_platforms
 from replay.server import ReplayServer
 from replay.ted import TedDataset, load_corpus
@@ -85,6 +88,7 @@ def mount_recorded(server: ReplayServer) -> tuple[dict[str, str], str]:
     records = load_records([CORPUS / "boamp"])
     ted_notices, ted_xml = load_corpus([CORPUS / "ted"])
     platforms = recorded_platforms(server, CORPUS / "buyers")
+    decp = DecpFiles([CORPUS / "decp"])
     env = {
         "WATCH_BOAMP_URL": BoampDataset(records).mount(server),
         "WATCH_TED_URL": TedDataset(ted_notices, ted_xml).mount(server),
@@ -94,10 +98,12 @@ def mount_recorded(server: ReplayServer) -> tuple[dict[str, str], str]:
         "WATCH_PLATFORMS_ATEXO": json.dumps(platforms),
         "WATCH_PLATFORMS_SITES": "[]",
         "WATCH_PLATFORMS_FEEDS": "[]",
+        "WATCH_DECP_URL": json.dumps(decp.mount(server)),
     }
     summary = (
         f"{len(records)} recorded BOAMP notices and {len(ted_notices)} TED notices ({len(ted_xml)} with eForms "
-        f"XML), and the recorded pages of {len(platforms)} buyer platforms, at {server.url}"
+        f"XML), the recorded pages of {len(platforms)} buyer platforms and {len(decp.files)} DECP files, "
+        f"at {server.url}"
     )
     return env, summary
 
@@ -143,7 +149,7 @@ def run_replay(port: int) -> int:
     with ReplayServer(port=port) as server:
         env, summary = mount_recorded(server)
         print(f"Replaying {summary}. Point the watch at it with:")
-        for var, value in env.items():
+        for var, value in {**env, "WATCH_DECP_ENABLED": "true"}.items():
             print(f"export {var}={shlex.quote(value)}")
         print("(Ctrl-C or SIGTERM stops the replay)", flush=True)
         stop = threading.Event()
@@ -172,6 +178,16 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
             crawled, done = run_once(config, from_date=first, until_date=last, as_of=as_of)
             results += crawled
             jobs += done
+        # Awarded contracts are whole files, not dated windows: crawled once, whatever their dates, then the
+        # companies register is loaded and the contracts linked and classified.
+        print("Demo: crawling the recorded DECP files, loading the companies register")
+        decp = run_job(config, "decp")
+        results += [decp.crawl] if decp.crawl is not None else []
+        register = [
+            (None, path) for path in sorted((CORPUS / "companies").iterdir()) if path.suffix in (".csv", ".json")
+        ]
+        jobs.append(run_job(config, "companies", files=register, winners_only=False))
+        jobs.append(run_job(config, "contracts"))
     from newsletter.run import recorded_weeks
 
     weeks = recorded_weeks(config)
@@ -207,6 +223,8 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
         f"{flags[3] or 0} social criteria"
     )
     print(f"  quarantine: {stats['quarantine']} record(s)")
+    with open_db(db_path) as db:
+        print(f"  {_contracts_line(db)}")
     with open_private_store(config) as private:
         outbox = private.execute("select count(*), sum(items), sum(state = 'sent') from outbox").fetchone()
         digests = private.execute(
@@ -258,3 +276,16 @@ def demo_observatory(config: Config) -> list[JobResult]:
     from observatory.run import recorded_years
 
     return [run_job(config, "observatory", period=year) for year in recorded_years(config)]
+
+
+def _contracts_line(db: sqlite_utils.Database) -> str:
+    """What the demo holds of awarded contracts and of who won them."""
+    from watch.stats import contract_counts
+
+    c = contract_counts(db)
+    return (
+        f"contracts (DECP): {c['contracts']} ({c['holders']} holders, {c['social_clause']} with a social clause, "
+        f"{c['with_theme']} on a theme, {c['linked']} linked to a notice); companies register: {c['companies']} "
+        f"legal units ({c['companies_ess']} ESS, {c['companies_inclusive']} inclusive-employment, "
+        f"{c['companies_sized']} with a size); holders found in it: {c['holders_in_register']} of {c['holders']}"
+    )

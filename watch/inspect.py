@@ -2,7 +2,8 @@
 
 Accepts BOAMP API responses ({"total_count", "results"}), JSON lists of BOAMP records or a single record,
 TED Search API responses ({"notices": [...]}) or lists of TED search results, and eForms XML notices, and
-JSON Lines of BOAMP records (one per line, string values as a CSV export leaves them: read as the replay serves them).
+JSON Lines of BOAMP records (one per line, string values as a CSV export leaves them: read as the replay serves them);
+and DECP files (awarded contracts: JSON `{"marches": ...}` or CSV), as normalized contracts.
 """
 
 from __future__ import annotations
@@ -62,10 +63,56 @@ def _eforms_file(path: Path, raw: bool, classifier: Any) -> list[dict[str, Any]]
     return [_out(notice, raw, classifier)]
 
 
+def _decp_file(path: Path, raw: bool, classifier: Any) -> list[dict[str, Any]]:
+    """Normalized contracts of a DECP file; with a classifier, each with its themes."""
+    import dataclasses
+
+    from notices.checks import RecordError
+    from notices.decp import Problem, read_contracts
+
+    out: list[dict[str, Any]] = []
+    try:
+        with path.open("rb") as stream:
+            for item in read_contracts(stream, dataset=path.name):
+                if isinstance(item, Problem):
+                    out.append({"uid": item.record_id, "error": item.reason})
+                    continue
+                d = json.loads(json.dumps(dataclasses.asdict(item), default=str, ensure_ascii=False))
+                if not raw:
+                    d.pop("raw")
+                if classifier is not None:
+                    from classify.contracts import contract_input
+
+                    row = {"uid": item.uid, "object": item.object, "cpv": item.cpv, "buyer_name": item.buyer_name}
+                    d["classification"] = {"themes": classifier.classify(contract_input(row))["themes"]}
+                out.append(d)
+    except (OSError, RecordError) as exc:
+        raise InspectError(f"{path}: {exc}") from exc
+    return out
+
+
+def _is_decp(path: Path) -> bool:
+    from notices.checks import RecordError
+    from notices.decp import detect_format
+
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(4096)
+    except OSError as exc:
+        raise InspectError(f"{path}: cannot read ({exc})") from exc
+    try:
+        kind = detect_format(head)
+    except RecordError:
+        return False
+    return kind != "json" or b'"marches"' in head or path.suffix.lower() == ".csv"
+
+
 def inspect_file(path: Path, *, raw: bool = False, classifier: Any = None) -> list[dict[str, Any]]:
     """Normalized notices of a file; with a classifier, each with its themes, flags and event."""
     if path.suffix.lower() == ".xml":
         return _eforms_file(path, raw, classifier)
+    if path.suffix.lower() in (".csv", ".json") and _is_decp(path):
+        return _decp_file(path, raw, classifier)
     data = _load_jsonl(path) if path.suffix.lower() == ".jsonl" else _load_json(path)
     if isinstance(data, dict) and isinstance(data.get("results"), list):
         items, parse, id_field = data["results"], boamp.parse_record, "idweb"

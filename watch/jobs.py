@@ -29,13 +29,21 @@ from watch.crons import cron_trigger
 logger = logging.getLogger("watch.jobs")
 
 # the registry: every job serve runs, in the order of one cycle (alarms checked last), then the weekly newsletter
-JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter", "observatory")
+JOB_NAMES = (*SOURCES, "classify", "alerts", "alarms", "newsletter", "observatory", "contracts", "companies")
+
+
+# the counts of a job that are columns of `runs` (file loads report what they read like a crawl)
+RUN_COLUMNS = ("classified", "emails_sent", "fetched", "new", "updated", "unchanged", "quarantined")
 
 
 def check_schedule(config: Config) -> None:
     """The schedule's job names and crontab lines, parsed as serve will: a ConfigError naming the key."""
-    crons = {"schedule.cron": config["schedule.cron"], "newsletter.cron": config["newsletter.cron"]}
-    crons["observatory.cron"] = config["observatory.cron"]
+    crons = {
+        "schedule.cron": config["schedule.cron"],
+        "newsletter.cron": config["newsletter.cron"],
+        "companies.cron": config["companies.cron"],
+        "observatory.cron": config["observatory.cron"],
+    }
     for name, cron in config["schedule.jobs"].items():
         if name not in JOB_NAMES:
             raise config.error(f"schedule.jobs.{name}", f"unknown job (expected one of: {', '.join(JOB_NAMES)})")
@@ -76,11 +84,13 @@ def scheduled_jobs(config: Config) -> list[tuple[str, str]]:
     overrides = config["schedule.jobs"]
     cycle = (*enabled_sources(config), "classify", "alerts", "alarms")
     jobs = [(name, overrides.get(name, config["schedule.cron"])) for name in cycle]
-    return [
-        *jobs,
-        ("newsletter", overrides.get("newsletter", config["newsletter.cron"])),
-        ("observatory", overrides.get("observatory", config["observatory.cron"])),
-    ]
+    jobs.append(("newsletter", overrides.get("newsletter", config["newsletter.cron"])))
+    jobs.append(("observatory", overrides.get("observatory", config["observatory.cron"])))
+    if config["companies.files"]:  # the register files, reloaded after their monthly publication
+        jobs.append(("companies", overrides.get("companies", config["companies.cron"])))
+    if "contracts" in overrides:  # classify links and classifies contracts each cycle; this is extra
+        jobs.append(("contracts", overrides["contracts"]))
+    return jobs
 
 
 @dataclass
@@ -144,7 +154,7 @@ def _recorded(config: Config, name: str, work: Work, options: dict[str, Any], re
             if not reraise:
                 logger.exception("job %s failed", name)
             done, raised = Done("failed", error=f"{type(exc).__name__}: {exc}"[:2000]), exc
-        columns = {k: v for k, v in done.counts.items() if k in ("classified", "emails_sent")}
+        columns = {k: v for k, v in done.counts.items() if k in RUN_COLUMNS}
         runs.finish_run(db, run_id, done.outcome, error=done.error, **columns)
     if raised is not None and reraise:
         raise raised
@@ -180,6 +190,74 @@ def classify(config: Config, *, all_notices: bool = False) -> dict[str, int]:
     return counts
 
 
+def contracts(config: Config, *, relink: bool = False, all_contracts: bool = False) -> dict[str, int]:
+    """Link the awarded contracts (DECP) to the procedures, then put them on the themes (new or changed ones,
+    or all of them)."""
+    from archive.contract_links import link_contracts
+    from classify import from_config
+    from classify.contracts import classify_contracts
+
+    with open_db(config.resolve_path("archive.path")) as db:
+        if not db.execute("select 1 from contracts limit 1").fetchone():
+            return {}
+        links = link_contracts(db, relink=relink)
+        counts = classify_contracts(db, from_config(config), all_contracts=all_contracts)
+    linked = links["reference"] + links["buyer_object_date"]
+    logger.info(
+        "contracts: %s newly linked to a notice (%s by reference, %s by buyer, object and date; %s ambiguous), "
+        "%s classified (%s with a theme)",
+        linked,
+        links["reference"],
+        links["buyer_object_date"],
+        links["ambiguous"],
+        counts["contracts_classified"],
+        counts["contracts_with_theme"],
+    )
+    return {"contracts_linked": linked, **counts}
+
+
+def _contracts(
+    config: Config, *, files: list[Path] | None = None, relink: bool = False, all_contracts: bool = False
+) -> Done:
+    """Load DECP files first when given; then link the contracts to the procedures as they are now, and
+    classify them."""
+    counts: dict[str, int] = {}
+    errors: list[str] = []
+    if files:
+        from watch.files import load_contract_files
+
+        with open_db(config.resolve_path("archive.path")) as db:
+            loaded = load_contract_files(db, files)
+        counts = {"fetched": loaded.read, "new": loaded.counts.new, "updated": loaded.counts.updated}
+        counts.update(unchanged=loaded.counts.unchanged, quarantined=loaded.quarantined)
+        errors = loaded.errors
+    procedures = link(config)
+    counts = {**counts, "procedures": sum(procedures.values())}
+    counts.update(contracts(config, relink=relink, all_contracts=all_contracts))
+    if errors:
+        return Done("partial" if counts.get("fetched") else "failed", counts, "; ".join(errors)[:2000])
+    return Done(counts=counts)
+
+
+def _companies(
+    config: Config, *, files: list[tuple[str | None, Path]] | None = None, winners_only: bool | None = None
+) -> Done:
+    """Reload the companies register from `companies.files` (or the given files)."""
+    from watch.companies import configured_files, load_files
+
+    files = configured_files(config) if files is None else files
+    if not files:
+        return Done("skipped", error="no register file configured (companies.files)")
+    only = config["companies.winners_only"] if winners_only is None else winners_only
+    with open_db(config.resolve_path("archive.path")) as db:
+        result = load_files(db, files, winners_only=only)
+    counts = {"companies": result.companies, "fetched": result.read, "skipped": result.skipped}
+    if result.errors:
+        outcome = "partial" if len(result.errors) < len(files) else "failed"
+        return Done(outcome, counts, "; ".join(result.errors)[:2000])
+    return Done(counts=counts)
+
+
 def _link(config: Config) -> Done:
     return Done(counts={"procedures": sum(link(config).values())})
 
@@ -188,7 +266,8 @@ def _classify(config: Config, *, all_notices: bool = False) -> Done:
     """Procedures first (alerts read tenders), then themes, flags and event."""
     procedures = link(config)
     counts = classify(config, all_notices=all_notices)
-    return Done(counts={"procedures": sum(procedures.values()), "classified": counts["classified"]})
+    awarded = contracts(config, all_contracts=all_notices)  # awarded contracts (DECP): linked, then themes
+    return Done(counts={"procedures": sum(procedures.values()), "classified": counts["classified"], **awarded})
 
 
 def _alerts(config: Config, *, as_of: datetime | None = None) -> Done:
@@ -256,4 +335,6 @@ _WORK: dict[str, Work] = {
     "alarms": _alarms,
     "newsletter": _newsletter,
     "observatory": _observatory,
+    "contracts": _contracts,
+    "companies": _companies,
 }

@@ -50,11 +50,13 @@ def backup(archive: Path, target: Path) -> dict[str, int]:
 
 
 def prune(archive: Path, days: int, *, now: datetime | None = None) -> int:
-    """Drop raw source payloads fetched more than `days` ago; the notices (and the quarantine) are kept."""
+    """Drop raw source payloads (notices' and contracts') fetched more than `days` ago; the notices, the
+    contracts and the quarantine are kept."""
     cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
     with _said(), open_db(archive) as db:
         with db.conn:
             dropped = db.execute("delete from raw_records where fetched_at < ?", [cutoff]).rowcount
+            dropped += db.execute("delete from contract_raw where fetched_at < ?", [cutoff]).rowcount
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     logger.info("prune: %s raw payloads fetched before %s dropped (notices kept)", f"{dropped:,}", cutoff)
     return dropped

@@ -37,6 +37,30 @@ def collect(db: sqlite_utils.Database, days: int = 14) -> dict[str, Any]:
             for s, e, v in q("select source, endpoint, value from watermarks order by source").fetchall()
         ],
         "last_runs": runs.latest_runs(db),
+        "contracts": contract_counts(db),
+    }
+
+
+def contract_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Awarded contracts (DECP) and the companies register: what they hold, and how much of it is known."""
+    row = db.execute(
+        """select count(*), coalesce(sum(winners), 0), count(linked_by), coalesce(sum(social_clause), 0),
+                  coalesce(sum(social_criterion), 0), coalesce(sum(reserved), 0), coalesce(sum(social_stated = 0), 0),
+                  (select count(distinct uid) from contract_themes)
+           from contracts"""
+    ).fetchone()
+    companies = db.execute(
+        "select count(*), coalesce(sum(ess), 0), count(inclusive_kind), count(size) from companies"
+    ).fetchone()
+    known = db.execute("select count(*) from contract_winners w join companies c on c.siren = w.siren").fetchone()[0]
+    names = ("contracts", "holders", "linked", "social_clause", "social_criterion", "reserved", "social_unstated")
+    return {
+        **dict(zip((*names, "with_theme"), row, strict=True)),
+        "companies": companies[0],
+        "companies_ess": companies[1],
+        "companies_inclusive": companies[2],
+        "companies_sized": companies[3],
+        "holders_in_register": known,
     }
 
 
@@ -61,6 +85,19 @@ def render(stats: dict[str, Any]) -> str:
         lines.append("watermarks (every notice published up to this day is archived):")
         for row in stats["watermarks"]:
             lines.append(f"  {row['source']}: {row['value']}  ({row['endpoint']})")
+    c = stats["contracts"]
+    if c["contracts"] or c["companies"]:
+        lines.append(
+            f"contracts (DECP): {c['contracts']:,} with {c['holders']:,} holders; {c['social_clause']:,} with a "
+            f"social clause, {c['social_criterion']:,} a social criterion, {c['reserved']:,} reserved, "
+            f"{c['social_unstated']:,} stating nothing; {c['with_theme']:,} on a theme; "
+            f"{c['linked']:,} linked to a notice"
+        )
+        lines.append(
+            f"companies register: {c['companies']:,} legal units ({c['companies_ess']:,} ESS, "
+            f"{c['companies_inclusive']:,} inclusive-employment, {c['companies_sized']:,} with a size); "
+            f"holders found in it: {c['holders_in_register']:,} of {c['holders']:,}"
+        )
     if stats["last_runs"]:
         lines.append("last runs:")
         for r in stats["last_runs"]:

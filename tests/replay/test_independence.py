@@ -11,6 +11,7 @@ from conftest import ROOT
 def test_replay_imports_nothing_of_the_watch() -> None:
     code = (
         "import sys, replay.boamp, replay.ted, replay.platforms, replay.server, replay.odsql, replay.tedq\n"
+        "import replay.decp\n"
         "ours = {'notices', 'spiders', 'archive', 'watch', 'settings'}\n"
         "used = sorted({m.split('.')[0] for m in sys.modules} & ours)\n"
         "print(','.join(used))"
