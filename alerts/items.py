@@ -57,6 +57,14 @@ class Item:
     awards: list[Award] = field(default_factory=list)  # winners of the award notices, lot by lot
     awarded_on: str | None = None  # the award notice's publication day (when no award date is stated)
     changes: list[Change] = field(default_factory=list)  # what the latest corrigendum changed
+    # The upcoming-purchase stage (archive.upcoming): when the call is expected, the band the source gives,
+    # when and by which tenders it was announced, the calls its announcements became, its announcement notices.
+    expected_publication: str | None = None
+    value_band: str | None = None
+    announced_on: str | None = None
+    announced_by: list[str] = field(default_factory=list)
+    published_as: list[str] = field(default_factory=list)
+    upcoming_keys: set[str] = field(default_factory=set)
 
     @cached_property
     def category(self) -> str:
@@ -140,4 +148,21 @@ def _item(tender: Tender) -> Item:
         awards=[a for r in award_rows for a in r.awards],
         awarded_on=max((r.published for r in award_rows if r.published), default=None),
         changes=changes(tender),
+        **upcoming_facts(tender),
     )
+
+
+def upcoming_facts(tender: Tender) -> dict[str, Any]:
+    """The Item fields of the upcoming-purchase stage, from the tender's notices and its links."""
+    pins = [r for r in tender.notices if r.kind == "prior_information" and r.status != "cancellation"]
+    announced = [a.announced for a in tender.announced_by if a.announced]
+    if any(r.kind == "contract_notice" for r in tender.notices):
+        announced += [r.published for r in pins if r.published]
+    return {
+        "expected_publication": min((r.expected_publication for r in pins if r.expected_publication), default=None),
+        "value_band": next((r.value_band for r in pins if r.value_band), None),
+        "announced_on": min(announced, default=None),
+        "announced_by": sorted({a.upcoming_tender for a in tender.announced_by if a.upcoming_tender != tender.key}),
+        "published_as": sorted({a.call_tender for a in tender.published_as}),
+        "upcoming_keys": {r.key for r in pins},
+    }

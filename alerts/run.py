@@ -11,6 +11,7 @@ from alerts.matching import AlertIndex
 from alerts.render import DigestRenderer
 from alerts.subscribers import Subscriber, load_all
 from alerts.tokens import Signer
+from alerts.upcoming import mark_announced
 from archive.stores import open_archive, open_private_store, signing_key
 from classify.taxonomy import load as load_taxonomy
 from mail.transport import transport_from
@@ -65,6 +66,7 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
                     ).fetchall()
                 )
                 matches = index.match(sub, sent, now_utc, now_day)
+                mark_announced(private, sub.id, matches)  # "annoncé dans votre veille du …"
                 if matches:
                     message = renderer.message(sub, matches)
                     counts["digests"] += 1
