@@ -17,6 +17,7 @@ import sqlite_utils
 from archive.changes import Change, changes
 from archive.tenders import Award, Tender, tenders_changed_since
 from classify.text import tokens
+from formatting.places import departement_of_postal_code
 
 _KIND_ORDER = {"prior_information": 0, "contract_notice": 1, "other": 2, "award": 3}
 
@@ -65,6 +66,7 @@ class Item:
     announced_by: list[str] = field(default_factory=list)
     published_as: list[str] = field(default_factory=list)
     upcoming_keys: set[str] = field(default_factory=set)
+    call_published: str | None = None  # the day the call itself came out (its first contract notice)
 
     @cached_property
     def category(self) -> str:
@@ -111,6 +113,8 @@ def _item(tender: Tender) -> Item:
             if k not in reserved_kinds:
                 reserved_kinds.append(k)
     departements = sorted({d for r in rows for d in r.departements})
+    if not departements:  # no place of performance stated (many PINs): the buyer's département, where it buys
+        departements = sorted({d for r in rows if (d := departement_of_postal_code(r.buyer_postal_code))})
     award_rows = [r for r in rows if r.kind == "award" and r.status != "cancellation"]
     valued = next((r for r in (head, *rows) if r.value), None)
     title = head.title or last.title or ""
@@ -165,4 +169,7 @@ def upcoming_facts(tender: Tender) -> dict[str, Any]:
         "announced_by": sorted({a.upcoming_tender for a in tender.announced_by if a.upcoming_tender != tender.key}),
         "published_as": sorted({a.call_tender for a in tender.published_as}),
         "upcoming_keys": {r.key for r in pins},
+        "call_published": min(
+            (r.published for r in tender.notices if r.kind == "contract_notice" and r.published), default=None
+        ),
     }

@@ -33,8 +33,11 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 
 
-def enqueue(db: sqlite_utils.Database, sub: Subscriber, matches: list[Match], message: EmailMessage) -> int:
-    stamp = now_iso()
+def enqueue(
+    db: sqlite_utils.Database, sub: Subscriber, matches: list[Match], message: EmailMessage, *, at: str | None = None
+) -> int:
+    """Queue a digest and record what it holds; `at` is the digest's moment (the run's, replayed `as_of`)."""
+    stamp = at or now_iso()
     with db.conn:
         table = db["outbox"].insert(
             {

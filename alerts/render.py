@@ -210,11 +210,14 @@ def preheader(matches: list[Match], total: int) -> str:
     text = plural(total, "marché pour vous", "marchés pour vous")
     reserved = sum(1 for m in matches if m.item.reserved_contract)
     awarded = sum(1 for m in matches if block_of(m) == "award")
+    coming = sum(1 for m in matches if block_of(m) == "upcoming")
     parts = []
     if reserved:
         parts.append(plural(reserved, "réservé", "réservés"))
     if awarded:
         parts.append(plural(awarded, "attribué", "attribués"))
+    if coming:
+        parts.append(f"{coming} à venir")
     if parts:
         text += ", dont " + " et ".join(parts)
     open_deadlines = [

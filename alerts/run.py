@@ -76,7 +76,7 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
                         for m in matches:
                             print(f"  [{m.change}] {m.item.title[:100]} ({', '.join(m.reasons)})")
                         continue
-                    outbox.enqueue(private, sub, matches, message)
+                    outbox.enqueue(private, sub, matches, message, at=now.isoformat(timespec="seconds"))
                 if not dry_run:
                     with private.conn:
                         private.execute(

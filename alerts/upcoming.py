@@ -62,7 +62,7 @@ def band_line(band: str | None) -> str | None:
 
 def announced_line(item: Item, announced_in: str | None) -> str | None:
     """ "Annoncé dans votre veille du lundi 19 février 2024 (avis publié le …)" / "Annoncé le …, publié le …"."""
-    published = item.first_published if item.category != "upcoming" else None
+    published = item.call_published
     if announced_in:
         text = f"Annoncé dans votre veille du {date_fr(announced_in, with_time=False)}"
         return text + (f", publié le {_day(published)}" if published else "")
