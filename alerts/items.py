@@ -63,6 +63,7 @@ class Item:
     expected_publication: str | None = None
     value_band: str | None = None
     announced_on: str | None = None
+    announced_for: str | None = None  # the day its announcement expected the call (when it has no date itself)
     announced_by: list[str] = field(default_factory=list)
     published_as: list[str] = field(default_factory=list)
     upcoming_keys: set[str] = field(default_factory=set)
@@ -166,6 +167,7 @@ def upcoming_facts(tender: Tender) -> dict[str, Any]:
         "expected_publication": min((r.expected_publication for r in pins if r.expected_publication), default=None),
         "value_band": next((r.value_band for r in pins if r.value_band), None),
         "announced_on": min(announced, default=None),
+        "announced_for": tender.announced_for,
         "announced_by": sorted({a.upcoming_tender for a in tender.announced_by if a.upcoming_tender != tender.key}),
         "published_as": sorted({a.call_tender for a in tender.published_as}),
         "upcoming_keys": {r.key for r in pins},

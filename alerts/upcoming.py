@@ -9,13 +9,12 @@ crash never sends either twice.
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlite_utils
 
 from alerts.items import Item
 from alerts.matching import Match
 from formatting import date_fr, display_text
+from formatting import upcoming as upcoming_words
 
 # What to get ready, by theme: short and concrete (the documents a buyer asks for, what proves capacity).
 PREPARE_BY_THEME = {
@@ -61,19 +60,10 @@ def band_line(band: str | None) -> str | None:
 
 
 def announced_line(item: Item, announced_in: str | None) -> str | None:
-    """ "Annoncé dans votre veille du lundi 19 février 2024 (avis publié le …)" / "Annoncé le …, publié le …"."""
-    published = item.call_published
-    if announced_in:
-        text = f"Annoncé dans votre veille du {date_fr(announced_in, with_time=False)}"
-        return text + (f", publié le {_day(published)}" if published else "")
-    if item.announced_on:
-        text = f"Annoncé le {_day(item.announced_on)}"
-        return text + (f", publié le {_day(published)}" if published else "")
-    return None
-
-
-def _day(iso: str) -> str:
-    return date_fr(date.fromisoformat(iso[:10]).isoformat(), with_time=False)
+    """ "Annoncé dans votre veille du lundi 19 février 2024, publié le …" / "Annoncé le …, publié le …"."""
+    return upcoming_words.announced_line(
+        item.call_published, in_digest=announced_in, announced_on=item.announced_on, expected=item.announced_for
+    )
 
 
 def mark_announced(private: sqlite_utils.Database, subscriber_id: int, matches: list[Match]) -> None:

@@ -348,6 +348,11 @@ class Tender:
         """The first day this tender was announced before its call (by another tender: a PIN, APProch)."""
         return min((a.announced for a in self.announced_by if a.announced), default=None)
 
+    @property
+    def announced_for(self) -> str | None:
+        """The day its announcements expected this tender's call."""
+        return min((a.expected for a in self.announced_by if a.expected), default=None)
+
 
 # The one join of the read side. Each row is a notice, with its procedure (if linked) and classification.
 _SELECT = """select coalesce(pn.procedure_id, n.source || ':' || n.source_id) as tender_key, p.state as p_state,
@@ -446,6 +451,22 @@ def tenders_due(db: sqlite_utils.Database, after_utc: str, before_utc: str, publ
         "and n.published <= ? and coalesce(p.state, '') != 'cancelled'"
     )
     return query_tenders(db, where, [after_utc, before_utc, published_by], _BY_PUBLICATION)
+
+
+def tenders_upcoming(db: sqlite_utils.Database, first_day: str, last_day: str, expected_by: str) -> list[Tender]:
+    """The upcoming-purchase stage as of `last_day` (archive.upcoming): prior-information notices (PINs, APProch
+    programmes) not cancelled whose call was not published by `last_day`, announced between the two days or
+    known by then and expected after `last_day` up to `expected_by` (a newsletter's "À venir"). Ordered by the
+    expected day."""
+    where = (
+        "n.kind = 'prior_information' and n.status != 'cancellation' and coalesce(p.state, '') != 'cancelled' "
+        "and (n.published between ? and ? or (coalesce(n.published, '') <= ? "
+        "and n.expected_publication > ? and n.expected_publication <= ?)) "
+        "and not exists (select 1 from upcoming_links l where l.upcoming_source = n.source "
+        "and l.upcoming_source_id = n.source_id and l.published <= ?)"
+    )
+    params = [first_day, last_day, last_day, last_day, expected_by, last_day]
+    return query_tenders(db, where, params, "coalesce(n.expected_publication, n.published), n.source, n.source_id")
 
 
 def publication_days(db: sqlite_utils.Database) -> list[str]:
