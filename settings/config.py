@@ -184,7 +184,7 @@ SCHEMA: dict[str, Any] = {
             "delay": Setting(float, 0.1, lambda v: None if v >= 0 else "expected 0 or more seconds"),
         },
         "approch": {
-            "enabled": Setting(bool, True),
+            "enabled": Setting(bool, False, doc="opt in (the shipped config.yaml does): APProch purchase programmes"),
             "url": Setting(
                 str,
                 "https://data.economie.gouv.fr/api/explore/v2.1/catalog/datasets/projets-dachats-publics",
