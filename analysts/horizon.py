@@ -3,8 +3,8 @@
 An upcoming purchase is on the horizon while its call is not out: a prior-information notice or an APProch
 project, not cancelled, not linked to a published call, whose call is expected from `start` to `months`
 months later, or whose expression-of-interest deadline (a PIN used as a call for competition) is still
-ahead, or, when it gives neither, that was announced in the last RECENT_DAYS days; announced by `start`. Read by the buyer
-directory (analysts.buyers: the `horizon` column) and by `run_watch.py upcoming`.
+ahead, or, when it gives neither, that was announced in the last RECENT_DAYS days; and announced by `start`.
+Read by the buyer directory (analysts.buyers: the `horizon` column) and by `run_watch.py upcoming`.
 """
 
 from __future__ import annotations

@@ -265,6 +265,25 @@ TABLES: dict[str, dict[str, Any]] = {
             "score": "Score du rapprochement approché",
         },
     },
+    "upcoming_links": {
+        "title": "Achats annoncés et leur appel d'offres",
+        "description": "Chaque achat annoncé (avis de pré-information, programme d'achats APProch) relié à l'appel "
+        "d'offres publié ensuite : même procédure, ou même acheteur, CPV et objet proches, publication autour de la "
+        "date prévue.",
+        "facets": ["method", "upcoming_source"],
+        "columns": {
+            "upcoming_source": "Source de l'annonce",
+            "upcoming_source_id": "Annonce",
+            "call_source": "Source de l'appel d'offres",
+            "call_source_id": "Appel d'offres",
+            "score": "Score du rapprochement (100 : même procédure)",
+            "method": "Rapprochement : même procédure, ou acheteur + CPV + objet",
+            "announced": "Date de l'annonce",
+            "expected": "Date de publication prévue par l'acheteur",
+            "published": "Date de publication de l'appel d'offres",
+            "linked_at": "Date du rapprochement",
+        },
+    },
     "classifications": {
         "title": "Classement des avis",
         "description": "Thèmes, indicateurs sociaux et événement de chaque avis, avec leurs preuves.",
