@@ -306,10 +306,10 @@ class DigestRenderer:
             "why": why(m, self.labels, sub),
             "sources": item.sources,
             "feedback": f"{self.public_url}/f/{self.token('f', sub.id, item.procedure_id)}",
-            **self.upcoming_facts(m, block),
+            **self.upcoming_facts(m, block, sub),
         }
 
-    def upcoming_facts(self, m: Match, block: str) -> dict[str, Any]:
+    def upcoming_facts(self, m: Match, block: str, sub: Subscriber) -> dict[str, Any]:
         """The upcoming-purchase stage's words (alerts.upcoming): the expected day and what to prepare in the
         "À venir" block, the expression-of-interest deadline of a PIN used as a call for competition, and on a
         call "annoncé dans votre veille du …" / "annoncé le …, publié le …"."""
@@ -319,7 +319,7 @@ class DigestRenderer:
             "expected": upcoming.expected_line(item) if block == "upcoming" else None,
             "interest": interest,
             "band": upcoming.band_line(item.value_band) if not item.value else None,
-            "prepare": upcoming.what_to_prepare(item) if block == "upcoming" else None,
+            "prepare": upcoming.what_to_prepare(item, sub.themes) if block == "upcoming" else None,
             "announced": upcoming.announced_line(item, m.announced_in) if block == "call" else None,
         }
         if interest:

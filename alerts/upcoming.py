@@ -37,12 +37,14 @@ PREPARE_BY_RESERVATION = {
 PREPARE_ALWAYS = "vos références, vos attestations (URSSAF, fiscale, assurance) et votre capacité (effectifs, moyens)"
 
 
-def what_to_prepare(item: Item) -> str:
+def what_to_prepare(item: Item, profile_themes: list[str] | tuple[str, ...] = ()) -> str:
     """What to get ready, shown after "À préparer :" ("votre reconnaissance EA ou ESAT ; vos filières …")."""
     parts = [PREPARE_BY_RESERVATION[k] for k in item.reserved_kinds if k in PREPARE_BY_RESERVATION]
     best = sorted(item.themes.items(), key=lambda t: (-t[1].get("score", 0), t[0]))
-    parts += [PREPARE_BY_THEME[code] for code, _ in best[:1] if code in PREPARE_BY_THEME]
-    if item.insertion_clause and "insertion_emploi" not in dict(best[:1]):
+    # the purchase's best theme, else (a keyword matched it) the subscriber's own first theme
+    codes = [code for code, _ in best[:1]] or list(profile_themes[:1])
+    parts += [PREPARE_BY_THEME[code] for code in codes if code in PREPARE_BY_THEME]
+    if item.insertion_clause and "insertion_emploi" not in codes:
         parts.append("votre capacité à accueillir des heures d'insertion")
     parts.append(PREPARE_ALWAYS)
     return " ; ".join(parts) + "."
