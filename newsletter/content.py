@@ -66,7 +66,7 @@ logger = logging.getLogger(__name__)
 # Where a tender goes when it qualifies for several sections: the first of these (see the module's docstring).
 SECTION_PRECEDENCE = ("results", "changes", "new", "upcoming", "deadlines")
 # How a reader knows each source; another buyer platform is named as configured (platforms.*.name).
-SOURCES = {"boamp": "BOAMP", "ted": "TED", "place": "PLACE", "maximilien": "Maximilien"}
+SOURCES = {"boamp": "BOAMP", "ted": "TED", "approch": "APProch", "place": "PLACE", "maximilien": "Maximilien"}
 OTHERS = "Autres marchés signalés"
 PREVIOUS_WEEKS = 4  # the picture of the week compares the week with the average of the 4 weeks before
 SOON_DAYS = 7  # the chapô names the deadlines closing within a week of the issue
@@ -315,7 +315,7 @@ class Compiler:
             deadline_utc=notice.deadline_utc,
             sort=(notice.deadline_utc or notice.expected_publication or "9999", notice.title or "", key),
             expected=_day(notice.expected_publication) if notice.kind == "prior_information" else None,
-            deadline_label="Intérêt à manifester avant" if notice.kind == "prior_information" else "Date limite",
+            deadline_label="Se manifester avant" if notice.kind == "prior_information" else "Date limite",
             announced=self._announced(key, notice),
         )
 

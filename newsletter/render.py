@@ -26,7 +26,8 @@ from newsletter.content import Entry, Issue
 FORMATS = ("html", "md", "docx", "txt")
 AUTHOR = "Veille marchés publics ESS"
 SOURCES_LINE = (
-    "Sources : BOAMP, TED et profils d'acheteurs. Liste établie automatiquement par la veille ; les avis font foi."
+    "Sources : BOAMP, TED, APProch et profils d'acheteurs. Liste établie automatiquement par la veille ; "
+    "les avis font foi."
 )
 DRAFT_LABEL = "Brouillon de chapô, généré automatiquement : à réécrire par la rédaction."
 LANG = "fr-FR"

@@ -29,6 +29,7 @@ class ApprochSpider(BoampSpider):
     date_field = "date_previsionnelle_de_publication"
     order = "date_previsionnelle_de_publication, code"
     id_field = "code"
+    dated_by = "expected to be published"
     parse_record = staticmethod(parse_record)
     day_filters = ()  # one day over the cap is read through the export
 

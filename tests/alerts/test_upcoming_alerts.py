@@ -147,5 +147,5 @@ def test_a_pin_used_as_call_for_competition_asks_for_interest(world: World, smtp
     ((_, _, message),) = smtp.messages
     text, _ = bodies(message)
     assert "À VENIR" in text and "Gestion et Exploitation de la déchetterie intercommunale" in text
-    assert "Intérêt à manifester avant : lundi 13 mai 2024 à\u00a012\u00a0h" in text
+    assert "Se manifester avant : lundi 13 mai 2024 à\u00a012\u00a0h" in text
     assert "manifestez le vôtre avant la date limite" in text
