@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from alerts.items import Item
 from alerts.subscribers import Subscriber
 from classify.text import phrase_key
+from notices.approch import band_range
 
 RECENT_WITHOUT_DEADLINE_DAYS = 45
 EXPECTED_GRACE_DAYS = 45  # an upcoming purchase is still worth telling this long after the day its call was due
@@ -109,11 +110,11 @@ def eligible(profile: Profile, item: Item, previous: str | None, now_utc: str, n
             return None
     elif change not in ("cancelled", "awarded") and not is_open(item, now_utc, now_day):
         return None
-    if item.value is not None:
-        if sub.value_min is not None and item.value < sub.value_min:
-            return None
-        if sub.value_max is not None and item.value > sub.value_max:
-            return None
+    low, high = (item.value, item.value) if item.value is not None else band_range(item.value_band)
+    if sub.value_min is not None and high is not None and high < sub.value_min:
+        return None  # (a band, APProch's "100k - 500k€", is out only when the whole band is)
+    if sub.value_max is not None and low is not None and low > sub.value_max:
+        return None
     for key in profile.excluded:
         if _contains(item.words, key):
             return None

@@ -180,10 +180,10 @@ def in_window(up: _Notice, call: _Notice) -> bool:
 
 def score(up: _Notice, call: _Notice) -> float | None:
     """How surely `call` is the call `up` announced (0-100), or None when it cannot be."""
-    if not same_buyer(up, call) or not in_window(up, call):
+    if not in_window(up, call):  # the cheap tests first: most candidates fail them
         return None
     cpv = cpv_agreement(up.cpv, call.cpv)
-    if cpv == 0:
+    if cpv == 0 or not same_buyer(up, call):
         return None
     if not up.words or not call.words:
         return None
@@ -193,39 +193,77 @@ def score(up: _Notice, call: _Notice) -> float | None:
     return round(0.7 * title + 0.3 * CPV_POINTS[cpv], 1)
 
 
+# Words of buyer names too common to say which buyer it is: not used to find candidate calls.
+COMMON_BUYER_WORDS = frozenset(
+    [
+        "ville",
+        "commune",
+        "communes",
+        "communaute",
+        "agglomeration",
+        "departement",
+        "departemental",
+        "conseil",
+        "region",
+        "regional",
+        "centre",
+        "hospitalier",
+        "hospitaliere",
+        "universitaire",
+        "syndicat",
+        "mairie",
+        "direction",
+        "service",
+        "services",
+        "public",
+        "publique",
+        "office",
+        "etablissement",
+        "metropole",
+        "territoriale",
+        "territorial",
+        "intercommunal",
+        "intercommunale",
+        "habitat",
+        "societe",
+    ]
+)
+
+
+def buyer_keys(name: str) -> set[str]:
+    """The words of a normalised buyer name that tell buyers apart ("ville de saint denis" -> {"saint", "denis"}),
+    or the whole name when it has none."""
+    words = {w for w in name.split() if len(w) > 3 and w not in COMMON_BUYER_WORDS}
+    return words or ({name} if name else set())
+
+
 class _Calls:
-    """The calls, indexed by buyer SIREN and by 3-digit CPV prefix, so an announcement is compared only with
-    the calls that could be it."""
+    """The calls, indexed by buyer SIREN, by the distinctive words of the buyer's name and by procedure, so an
+    announcement is compared only with the calls of its buyer (a candidate must share the SIREN, or a
+    distinctive word of the name: a buyer name BUYER_MIN similar shares one)."""
 
     def __init__(self, calls: list[_Notice]):
         self.by_procedure: dict[str, list[_Notice]] = defaultdict(list)
         self.by_siren: dict[str, list[_Notice]] = defaultdict(list)
-        self.by_cpv: dict[str, list[_Notice]] = defaultdict(list)
-        self.without_siren: list[_Notice] = []
-        self.without_cpv: list[_Notice] = []
+        self.by_word: dict[str, list[_Notice]] = defaultdict(list)
         self.all = calls
         for c in calls:
             if c.procedure:
                 self.by_procedure[c.procedure].append(c)
             if c.siren:
                 self.by_siren[c.siren].append(c)
-            else:
-                self.without_siren.append(c)
-            for prefix in {code[:3] for code in c.cpv}:
-                self.by_cpv[prefix].append(c)
-            if not c.cpv:
-                self.without_cpv.append(c)
+            for word in buyer_keys(c.buyer):
+                self.by_word[word].append(c)
 
     def candidates(self, up: _Notice) -> list[_Notice]:
-        """The same buyer's calls (by SIREN, and those naming a buyer without one), else the calls of its CPV."""
+        """The calls of the same SIREN, and those naming the buyer alike (compared by name when a side has
+        no SIREN: `same_buyer`)."""
+        found: dict[Key, _Notice] = {}
         if up.siren:
-            return [*self.by_siren.get(up.siren, []), *self.without_siren]
-        if up.cpv:
-            seen: dict[Key, _Notice] = {}
-            for prefix in {code[:3] for code in up.cpv}:
-                seen.update((c.key, c) for c in self.by_cpv.get(prefix, []))
-            return [*seen.values(), *self.without_cpv]
-        return self.all
+            found.update((c.key, c) for c in self.by_siren.get(up.siren, []))
+        for word in buyer_keys(up.buyer):
+            found.update((c.key, c) for c in self.by_word.get(word, []) if not (up.siren and c.siren))
+        return list(found.values())
 
 
 def find_links(notices: list[_Notice]) -> dict[Key, dict[str, Any]]:

@@ -149,3 +149,12 @@ def test_a_pin_used_as_call_for_competition_asks_for_interest(world: World, smtp
     assert "À VENIR" in text and "Gestion et Exploitation de la déchetterie intercommunale" in text
     assert "Se manifester avant : lundi 13 mai 2024 à\u00a012\u00a0h" in text
     assert "manifestez le vôtre avant la date limite" in text
+
+
+def test_a_value_band_is_out_of_a_profile_only_when_all_of_it_is(world: World, smtp: SmtpSink) -> None:
+    world.add(announcement(), now=BEFORE)  # "40k - 100k€"
+    world.subscribe(name="Petite", emails=["petite@example.org"], value_max=30_000)
+    world.subscribe(name="Moyenne", emails=["moyenne@example.org"], value_max=50_000)
+    world.subscribe(name="Grande", emails=["grande@example.org"], value_min=150_000)
+    world.alerts(BEFORE)
+    assert [rcpts for _, rcpts, _ in smtp.messages] == [["moyenne@example.org"]]
