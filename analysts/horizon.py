@@ -116,7 +116,7 @@ def _when(u: Upcoming) -> str:
     if u.expected:
         return f"publication prévue le {date_fr(u.expected, with_time=False)}"
     if u.interest_deadline:
-        return f"intérêt à manifester avant le {date_fr(u.interest_deadline)}"
+        return f"se manifester avant le {date_fr(u.interest_deadline)}"
     return "date non précisée"
 
 

@@ -255,6 +255,7 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
         f"  explore   WATCH_DB={db_path} .venv/bin/python run_watch.py explore  (Datasette on http://127.0.0.1:8001/)"
     )
     print(f"            WATCH_DB={db_path} .venv/bin/python run_watch.py stats | buyers | export --format xlsx")
+    print(f"  upcoming  WATCH_DB={db_path} .venv/bin/python run_watch.py upcoming --from 2024-04-16")
     print(
         f'            sqlite3 {db_path} "select published, kind, title from notices order by published desc limit 10"'
     )

@@ -78,8 +78,6 @@ def test_a_pin_used_as_call_for_competition_says_until_when_to_express_interest(
     upcoming.link(db)
     (tender,) = tenders_upcoming(db, "2024-04-15", "2024-04-21", "2024-05-19")  # published Monday 15 April
     entry = Compiler(db, Filter(themes=list(THEME_CODES)), LABELS)._entry(tender.key, tender.notices[0], tender)
-    assert (
-        entry.deadline_label == "Se manifester avant" and entry.deadline == "lundi 13 mai 2024 à\u00a012\u00a0h"
-    )
+    assert entry.deadline_label == "Se manifester avant" and entry.deadline == "lundi 13 mai 2024 à\u00a012\u00a0h"
     assert entry.expected is None and entry.announced is None
     assert tenders_upcoming(db, "2024-05-20", "2024-05-26", "2024-06-23") == []  # a later week: not announced then
