@@ -113,3 +113,11 @@ def test_the_boamp_prior_information_notice() -> None:
     (pin,) = [api_shape(r) for r in records if r["nature"] == "PRE-INFORMATION"]
     n = check(parse_boamp(pin))
     assert n.kind == "prior_information" and n.source_id == "24-15347" and "ESTACA" in (n.title or "")
+
+
+def test_inspect_reads_both_approch_shapes() -> None:
+    from watch.inspect import inspect_file
+
+    for name in ("projets-dachats-publics.json", "api_marche_approch_example.txt"):
+        (out,) = inspect_file(APPROCH / name)
+        assert out["source"] == "approch" and out["source_id"] == "13929" and out["expected_publication"] == "2023-10-19"
