@@ -120,4 +120,4 @@ def test_inspect_reads_both_approch_shapes() -> None:
 
     for name in ("projets-dachats-publics.json", "api_marche_approch_example.txt"):
         (out,) = inspect_file(APPROCH / name)
-        assert out["source"] == "approch" and out["source_id"] == "13929" and out["expected_publication"] == "2023-10-19"
+        assert (out["source"], out["source_id"], out["expected_publication"]) == ("approch", "13929", "2023-10-19")
