@@ -17,6 +17,7 @@ import sqlite_utils
 from archive.changes import Change, changes
 from archive.tenders import Award, Tender, tenders_changed_since
 from classify.text import tokens
+from formatting.places import departement_of_postal_code
 
 _KIND_ORDER = {"prior_information": 0, "contract_notice": 1, "other": 2, "award": 3}
 
@@ -57,6 +58,16 @@ class Item:
     awards: list[Award] = field(default_factory=list)  # winners of the award notices, lot by lot
     awarded_on: str | None = None  # the award notice's publication day (when no award date is stated)
     changes: list[Change] = field(default_factory=list)  # what the latest corrigendum changed
+    # The upcoming-purchase stage (archive.upcoming): when the call is expected, the band the source gives,
+    # when and by which tenders it was announced, the calls its announcements became, its announcement notices.
+    expected_publication: str | None = None
+    value_band: str | None = None
+    announced_on: str | None = None
+    announced_for: str | None = None  # the day its announcement expected the call (when it has no date itself)
+    announced_by: list[str] = field(default_factory=list)
+    published_as: list[str] = field(default_factory=list)
+    upcoming_keys: set[str] = field(default_factory=set)
+    call_published: str | None = None  # the day the call itself came out (its first contract notice)
 
     @cached_property
     def category(self) -> str:
@@ -103,6 +114,8 @@ def _item(tender: Tender) -> Item:
             if k not in reserved_kinds:
                 reserved_kinds.append(k)
     departements = sorted({d for r in rows for d in r.departements})
+    if not departements:  # no place of performance stated (many PINs): the buyer's département, where it buys
+        departements = sorted({d for r in rows if (d := departement_of_postal_code(r.buyer_postal_code))})
     award_rows = [r for r in rows if r.kind == "award" and r.status != "cancellation"]
     valued = next((r for r in (head, *rows) if r.value), None)
     title = head.title or last.title or ""
@@ -140,4 +153,25 @@ def _item(tender: Tender) -> Item:
         awards=[a for r in award_rows for a in r.awards],
         awarded_on=max((r.published for r in award_rows if r.published), default=None),
         changes=changes(tender),
+        **upcoming_facts(tender),
     )
+
+
+def upcoming_facts(tender: Tender) -> dict[str, Any]:
+    """The Item fields of the upcoming-purchase stage, from the tender's notices and its links."""
+    pins = [r for r in tender.notices if r.kind == "prior_information" and r.status != "cancellation"]
+    announced = [a.announced for a in tender.announced_by if a.announced]
+    if any(r.kind == "contract_notice" for r in tender.notices):
+        announced += [r.published for r in pins if r.published]
+    return {
+        "expected_publication": min((r.expected_publication for r in pins if r.expected_publication), default=None),
+        "value_band": next((r.value_band for r in pins if r.value_band), None),
+        "announced_on": min(announced, default=None),
+        "announced_for": tender.announced_for,
+        "announced_by": sorted({a.upcoming_tender for a in tender.announced_by if a.upcoming_tender != tender.key}),
+        "published_as": sorted({a.call_tender for a in tender.published_as}),
+        "upcoming_keys": {r.key for r in pins},
+        "call_published": min(
+            (r.published for r in tender.notices if r.kind == "contract_notice" and r.published), default=None
+        ),
+    }

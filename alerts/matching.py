@@ -16,15 +16,18 @@ from datetime import date, timedelta
 from alerts.items import Item
 from alerts.subscribers import Subscriber
 from classify.text import phrase_key
+from notices.approch import band_range
 
 RECENT_WITHOUT_DEADLINE_DAYS = 45
+EXPECTED_GRACE_DAYS = 45  # an upcoming purchase is still worth telling this long after the day its call was due
 
 
 @dataclass
 class Match:
     item: Item
-    change: str  # new, corrected, deadline, cancelled, awarded, updated
+    change: str  # new, corrected, deadline, cancelled, awarded, updated, published (an upcoming's call is out)
     reasons: list[str]
+    announced_in: str | None = None  # when this subscriber's digest told of it as upcoming (alerts.upcoming)
 
 
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
@@ -40,11 +43,13 @@ def change_of(item: Item, previous: str | None) -> str | None:
         return "new"
     if previous == item.signature:
         return None
-    old_state, old_deadline, _, _ = (previous.split("|") + ["", "", "", ""])[:4]
+    old_state, old_deadline, old_last, _ = (previous.split("|") + ["", "", "", ""])[:4]
     if item.state == "cancelled" and old_state != "cancelled":
         return "cancelled"
     if item.state == "awarded" and old_state != "awarded":
         return "awarded"
+    if old_last in item.upcoming_keys and item.category == "open":
+        return "published"  # sent as an upcoming purchase, its call is now out (in the same procedure)
     if (item.deadline_utc or "") != old_deadline:
         return "deadline"
     if item.state == "corrected" or item.last_status == "corrigendum":
@@ -55,6 +60,9 @@ def change_of(item: Item, previous: str | None) -> str | None:
 def is_open(item: Item, now_utc: str, now_day: str) -> bool:
     if item.state == "deadline_unknown":  # its deadline could not be read: it may well be closed
         return False
+    if item.category == "upcoming" and not item.deadline_utc and item.expected_publication:
+        due = date.fromisoformat(item.expected_publication) + timedelta(days=EXPECTED_GRACE_DAYS)
+        return due >= date.fromisoformat(now_day)
     if item.deadline_utc:
         return item.deadline_utc > now_utc
     if not item.last_published:
@@ -96,15 +104,17 @@ def eligible(profile: Profile, item: Item, previous: str | None, now_utc: str, n
             return None  # nothing to answer: a cancelled tender, an ex-ante notice, a contract modification
         if item.category not in sub.notice_kinds:
             return None
+        if item.category == "upcoming" and item.published_as:
+            return None  # its call is out: that call is what to send (marked as announced)
         if item.category != "awards" and not is_open(item, now_utc, now_day):
             return None
     elif change not in ("cancelled", "awarded") and not is_open(item, now_utc, now_day):
         return None
-    if item.value is not None:
-        if sub.value_min is not None and item.value < sub.value_min:
-            return None
-        if sub.value_max is not None and item.value > sub.value_max:
-            return None
+    low, high = (item.value, item.value) if item.value is not None else band_range(item.value_band)
+    if sub.value_min is not None and high is not None and high < sub.value_min:
+        return None  # (a band, APProch's "100k - 500k€", is out only when the whole band is)
+    if sub.value_max is not None and low is not None and low > sub.value_max:
+        return None
     for key in profile.excluded:
         if _contains(item.words, key):
             return None

@@ -40,9 +40,12 @@ def enqueue(
     matches: list[Match],
     message: EmailMessage,
     leads: list[Lead] | tuple[Lead, ...] = (),
+    *,
+    at: str | None = None,
 ) -> int:
-    """Queue a digest; in the same transaction, record its tenders (sent_items) and partnering leads (sent_leads)."""
-    stamp = now_iso()
+    """Queue a digest; in the same transaction, record its tenders (sent_items) and partnering leads (sent_leads).
+    `at` is the digest's moment (the run's, replayed `as_of`)."""
+    stamp = at or now_iso()
     with db.conn:
         table = db["outbox"].insert(
             {

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote
 
+from alerts import upcoming
 from alerts.items import Item
 from alerts.matching import Match
 from alerts.partnering import view as lead_view
@@ -36,9 +37,10 @@ CHANGES = {
     "cancelled": "Annulé",
     "awarded": "Attribué",
     "updated": "Mis à jour",
+    "published": "Publié",
 }
 
-NEW_LABELS = {"award": "Résultat", "corrigendum": "Rectifié", "upcoming": "Pré-information", "cancelled": "Annulé"}
+NEW_LABELS = {"award": "Résultat", "corrigendum": "Rectifié", "upcoming": "À venir", "cancelled": "Annulé"}
 
 
 def evidence_words(evidence: list[dict[str, Any]]) -> list[str]:
@@ -98,14 +100,16 @@ def block_of(match: Match) -> str:
         return "corrigendum"
     if item.category == "upcoming":
         return "upcoming"
-    return "call"
+    return "call"  # a call published after its announcement ("published") too
 
 
 ADVICE = {
     "call": "Lisez l'avis, téléchargez le dossier de consultation sur le profil d'acheteur, et pensez au "
     "groupement avec d'autres structures si le marché est trop grand pour vous seul.",
-    "upcoming": "Le marché n'est pas encore lancé : faites-vous connaître de l'acheteur et préparez vos "
-    "références ; la veille vous signalera l'appel d'offres.",
+    "upcoming": "Le marché n'est pas encore lancé : faites-vous connaître de l'acheteur et préparez votre "
+    "dossier ; la veille vous signalera l'appel d'offres.",
+    "interest": "L'acheteur n'invitera à remettre une offre que les entreprises qui ont manifesté leur intérêt : "
+    "manifestez le vôtre avant la date limite, sur le profil d'acheteur.",
     "corrigendum": "L'avis a été rectifié : relisez les pièces modifiées du dossier de consultation et ajustez "
     "votre offre avant la date limite.",
     "award": "Ce marché est attribué : on ne peut plus y répondre. Proposez au titulaire une sous-traitance ou "
@@ -228,11 +232,14 @@ def preheader(matches: list[Match], total: int) -> str:
     text = plural(total, "marché pour vous", "marchés pour vous")
     reserved = sum(1 for m in matches if m.item.reserved_contract)
     awarded = sum(1 for m in matches if block_of(m) == "award")
+    coming = sum(1 for m in matches if block_of(m) == "upcoming")
     parts = []
     if reserved:
         parts.append(plural(reserved, "réservé", "réservés"))
     if awarded:
         parts.append(plural(awarded, "attribué", "attribués"))
+    if coming:
+        parts.append(f"{coming} à venir")
     if parts:
         text += ", dont " + " et ".join(parts)
     open_deadlines = [
@@ -326,7 +333,25 @@ class DigestRenderer:
             "why": why(m, self.labels, sub),
             "sources": item.sources,
             "feedback": f"{self.public_url}/f/{self.token('f', sub.id, item.procedure_id)}",
+            **self.upcoming_facts(m, block, sub),
         }
+
+    def upcoming_facts(self, m: Match, block: str, sub: Subscriber) -> dict[str, Any]:
+        """The upcoming-purchase stage's words (alerts.upcoming): the expected day and what to prepare in the
+        "À venir" block, the expression-of-interest deadline of a PIN used as a call for competition, and on a
+        call "annoncé dans votre veille du …" / "annoncé le …, publié le …"."""
+        item = m.item
+        interest = block == "upcoming" and bool(item.deadline_utc)
+        facts: dict[str, Any] = {
+            "expected": upcoming.expected_line(item) if block == "upcoming" else None,
+            "interest": interest,
+            "band": upcoming.band_line(item.value_band) if not item.value else None,
+            "prepare": upcoming.what_to_prepare(item, sub.themes) if block == "upcoming" else None,
+            "announced": upcoming.announced_line(item, m.announced_in) if block == "call" else None,
+        }
+        if interest:
+            facts["advice"] = ADVICE["interest"]
+        return facts
 
     def context(
         self, sub: Subscriber, matches: list[Match], leads: list[Lead] | tuple[Lead, ...] = ()
@@ -335,6 +360,7 @@ class DigestRenderer:
         shown = matches[: self.max_items]
         total, n = len(matches), len(leads)
         more = total - len(shown)
+        items = [self.item(m, sub) for m in shown]
         return {
             "name": sub.name,
             "count": total,
@@ -342,7 +368,10 @@ class DigestRenderer:
             "preheader": preheader(matches, total) + lead_count(len(leads)) if total or not leads else leads_line(n),
             "leads": [lead_view(lead, self.labels) for lead in leads],
             "leads_intro": LEADS_INTRO,
-            "items": [self.item(m, sub) for m in shown],
+            "items": [i for i in items if i["block"] != "upcoming"],
+            "upcoming": [i for i in items if i["block"] == "upcoming"],  # the "À venir" block
+            "upcoming_line": "Achats annoncés par les acheteurs, pas encore publiés : préparez-vous avant l'appel "
+            "d'offres.",
             "more": more,
             "more_line": f"… et {plural(more, 'autre marché correspond', 'autres marchés correspondent')} à votre "
             "profil : consultez la veille pour la liste complète."

@@ -12,6 +12,7 @@ from alerts.partnering import leads_for
 from alerts.render import DigestRenderer
 from alerts.subscribers import Subscriber, load_all
 from alerts.tokens import Signer
+from alerts.upcoming import mark_announced
 from archive.stores import open_archive, open_private_store, signing_key
 from classify.taxonomy import load as load_taxonomy
 from leads.find import current_leads
@@ -71,6 +72,7 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
                     ).fetchall()
                 )
                 matches = index.match(sub, sent, now_utc, now_day)
+                mark_announced(private, sub.id, matches)  # "annoncé dans votre veille du …"
                 offered = leads_for(
                     private, sub, leads, rules, in_digest={m.item.procedure_id for m in matches}, tenders_sent=sent
                 )
@@ -86,7 +88,7 @@ def run_alerts(config: Config, *, dry_run: bool = False, now: datetime | None = 
                         for lead in offered:
                             print(f"  [lead] {lead.title[:100]} ({', '.join(lead.codes)})")
                         continue
-                    outbox.enqueue(private, sub, matches, message, offered)
+                    outbox.enqueue(private, sub, matches, message, offered, at=now.isoformat(timespec="seconds"))
                 if not dry_run:
                     with private.conn:
                         private.execute(

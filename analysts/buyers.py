@@ -18,10 +18,12 @@ from typing import Any
 
 import sqlite_utils
 
+from analysts.horizon import horizon
 from formatting.buyers import short_buyer
 from formatting.places import departement_of_postal_code
 
 LATEST = 5  # latest needs kept per buyer
+HORIZON_MONTHS = 12  # the buyers' horizon: their upcoming purchases expected within a year (analysts.horizon)
 
 
 def name_key(name: str | None) -> str:
@@ -74,6 +76,7 @@ def rebuild(db: sqlite_utils.Database, *, now: datetime) -> dict[str, int]:
         elif key_name:
             groups[f"nom-{key_name}"].append(r)
     now_utc = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    coming = {u.notice: u for u in horizon(db, start=now.date(), months=HORIZON_MONTHS)}
     buyers, links, theme_rows = [], [], []
     for key, notices in groups.items():
         names = Counter(" ".join(r["buyer_name"].split()) for r in notices if r["buyer_name"])
@@ -143,6 +146,7 @@ def rebuild(db: sqlite_utils.Database, *, now: datetime) -> dict[str, int]:
                 "latest_needs": json.dumps(latest, ensure_ascii=False),
                 "upcoming": json.dumps(upcoming, ensure_ascii=False),
                 "upcoming_count": len(upcoming),
+                "horizon": json.dumps(_horizon(notices, coming), ensure_ascii=False),
             }
         )
         theme_rows += [
@@ -156,7 +160,7 @@ def rebuild(db: sqlite_utils.Database, *, now: datetime) -> dict[str, int]:
             "notices": int, "calls": int, "awards": int, "reserved_contracts": int, "insertion_clauses": int,
             "social_criteria": int, "reserved_share": float, "insertion_share": float,
             "social_criterion_share": float, "themes": str, "themes_count": str, "first_published": str,
-            "last_published": str, "latest_needs": str, "upcoming": str, "upcoming_count": int,
+            "last_published": str, "latest_needs": str, "upcoming": str, "upcoming_count": int, "horizon": str,
         },
         pk="key",
     )  # fmt: skip
@@ -177,6 +181,14 @@ def rebuild(db: sqlite_utils.Database, *, now: datetime) -> dict[str, int]:
     db["buyers"].create_index(["departement"])
     db["buyers"].enable_fts(["name", "names"], fts_version="FTS5", tokenize="unicode61 remove_diacritics 2")
     return {"buyers": len(buyers), "notices": len(links)}
+
+
+def _horizon(notices: list[dict[str, Any]], coming: dict[str, Any]) -> list[dict[str, Any]]:
+    """This buyer's upcoming purchases (expected day, themes, title...), by theme then expected date."""
+    mine = [coming[k] for r in notices if (k := f"{r['source']}:{r['source_id']}") in coming]
+    mine.sort(key=lambda u: (u.themes[0] if u.themes else "~", u.expected or "9999", u.notice))
+    keep = ("notice", "title", "themes", "expected", "interest_deadline", "value_band", "source", "url")
+    return [{k: u.to_dict()[k] for k in keep} for u in mine]
 
 
 def top_buyers(db: sqlite_utils.Database, *, top: int = 20, theme: str | None = None) -> list[dict[str, Any]]:

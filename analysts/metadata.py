@@ -18,7 +18,7 @@ _NOTICE_COLUMNS = {
     "description": "Description du marché",
     "notes": "Conditions d'exécution, critères, renseignements complémentaires (les clauses sociales y sont écrites)",
     "buyer_name": "Acheteur (pouvoir adjudicateur ou entité adjudicatrice)",
-    "buyer_siret": "SIRET de l'acheteur, quand l'avis le donne",
+    "buyer_siret": "SIRET de l'acheteur, quand l'avis le donne (son SIREN, 9 chiffres, pour APProch)",
     "buyer_city": "Ville de l'acheteur",
     "buyer_postal_code": "Code postal de l'acheteur",
     "kind": "Type d'avis : prior_information (préinformation), contract_notice (avis de marché), award "
@@ -60,6 +60,9 @@ _NOTICE_COLUMNS = {
     "reference": "Référence de la consultation chez l'acheteur",
     "deadline_unknown": "Une date limite a été donnée mais n'a pu être lue",
     "warnings": "Valeurs écartées à l'entrée (JSON)",
+    "expected_publication": "Achat à venir : date à laquelle l'acheteur prévoit de publier l'appel d'offres",
+    "value_band": "Fourchette de montant donnée par la source (APProch : « 1M - 5M€ »), quand elle ne donne pas de "
+    "montant",
     "rowid": "Numéro de ligne",
 }
 
@@ -197,6 +200,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "latest_needs": "Derniers besoins : ses derniers avis (JSON)",
             "upcoming": "Marchés à venir : avis encore ouverts (JSON)",
             "upcoming_count": "Nombre de marchés à venir",
+            "horizon": "Horizon d'achats : achats annoncés (pré-information, APProch) pas encore publiés, par thème et "
+            "date de publication prévue (JSON)",
         },
         "units": {"reserved_share": "%", "insertion_share": "%", "social_criterion_share": "%"},
         "fts_table": "buyers_fts",
@@ -260,6 +265,25 @@ TABLES: dict[str, dict[str, Any]] = {
             "position": "Rang dans la vie du marché",
             "linked_by": "Lien : identifiant de procédure, avis antérieur, même avis, jumeau approché",
             "score": "Score du rapprochement approché",
+        },
+    },
+    "upcoming_links": {
+        "title": "Achats annoncés et leur appel d'offres",
+        "description": "Chaque achat annoncé (avis de pré-information, programme d'achats APProch) relié à l'appel "
+        "d'offres publié ensuite : même procédure, ou même acheteur, CPV et objet proches, publication autour de la "
+        "date prévue.",
+        "facets": ["method", "upcoming_source"],
+        "columns": {
+            "upcoming_source": "Source de l'annonce",
+            "upcoming_source_id": "Annonce",
+            "call_source": "Source de l'appel d'offres",
+            "call_source_id": "Appel d'offres",
+            "score": "Score du rapprochement (100 : même procédure)",
+            "method": "Rapprochement : même procédure, ou acheteur + CPV + objet",
+            "announced": "Date de l'annonce",
+            "expected": "Date de publication prévue par l'acheteur",
+            "published": "Date de publication de l'appel d'offres",
+            "linked_at": "Date du rapprochement",
         },
     },
     "classifications": {

@@ -357,6 +357,28 @@ def _m012_contracts_classified(db: sqlite_utils.Database) -> None:
     db["contracts_classified"].create(
         {"uid": str, "content_hash": str, "taxonomy_version": str, "themes": int, "classified_at": str}, pk="uid"
     )
+def _m013_upcoming(db: sqlite_utils.Database) -> None:
+    """Upcoming purchases (prior information, APProch programmes): when the call is expected, the source's
+    value band, and the links from each upcoming purchase to the call later published (archive.upcoming)."""
+    db["notices"].add_column("expected_publication", str)  # ISO day
+    db["notices"].add_column("value_band", str)
+    db["notices"].create_index(["expected_publication"])
+    db["upcoming_links"].create(
+        {
+            "upcoming_source": str,
+            "upcoming_source_id": str,
+            "call_source": str,
+            "call_source_id": str,
+            "score": float,  # 0-100; 100 when the two notices share an id (same procedure)
+            "method": str,  # same procedure, buyer_cpv_title
+            "announced": str,  # ISO day the upcoming purchase was published
+            "expected": str,  # ISO day the call was expected (null when the notice gave none)
+            "published": str,  # ISO day the call was published
+            "linked_at": str,
+        },
+        pk=("upcoming_source", "upcoming_source_id"),
+    )
+    db["upcoming_links"].create_index(["call_source", "call_source_id"])
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [
@@ -372,6 +394,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("010_fts_notes_and_lots", _m010_fts_notes_and_lots),
     ("011_contracts_and_companies", _m011_contracts_and_companies),
     ("012_contracts_classified", _m012_contracts_classified),
+    ("013_upcoming", _m013_upcoming),
 ]
 
 

@@ -80,6 +80,12 @@ def notice_row(notice: Notice) -> dict[str, Any]:
     row["warnings"] = _json(notice.warnings) if notice.warnings else None
     if notice.warnings or notice.deadline_unknown:
         row["content_hash"] = hashlib.sha1((row["content_hash"] + _json(notice.warnings)).encode()).hexdigest()
+    # Upcoming purchases (migration 012): outside the hash too, for the same reason.
+    row["expected_publication"] = d["expected_publication"]
+    row["value_band"] = notice.value_band
+    if notice.expected_publication or notice.value_band:
+        extra = _json([row["expected_publication"], notice.value_band])
+        row["content_hash"] = hashlib.sha1((row["content_hash"] + extra).encode()).hexdigest()
     return row
 
 

@@ -262,6 +262,8 @@ class TenderNotice:
     buyer_postal_code: str | None = None
     lots: int = 0  # how many lots the notice lists (0: not divided, or not stated)
     nuts: list[str] = field(default_factory=list)  # NUTS codes of the place of performance, as the notice states
+    expected_publication: str | None = None  # an upcoming purchase: ISO day its call is expected
+    value_band: str | None = None  # the source's value band ("1M - 5M€") when it gives no figure
 
     @property
     def key(self) -> str:
@@ -313,7 +315,24 @@ class TenderNotice:
             buyer_postal_code=row.get("buyer_postal_code"),
             lots=row.get("lots_count") or 0,
             nuts=_list(row.get("nuts")),
+            expected_publication=row.get("expected_publication"),
+            value_band=row.get("value_band"),
         )
+
+
+@dataclass
+class UpcomingLink:
+    """An upcoming purchase and the call it became (`upcoming_links`, written by archive.upcoming)."""
+
+    upcoming: str  # the upcoming notice, source:source_id
+    upcoming_tender: str  # the tender it belongs to
+    call: str
+    call_tender: str
+    announced: str | None  # ISO day the upcoming purchase was published
+    expected: str | None
+    published: str | None  # ISO day the call was published
+    method: str
+    score: float
 
 
 @dataclass
@@ -325,6 +344,18 @@ class Tender:
     deadline: str | None
     deadline_utc: str | None
     notices: list[TenderNotice] = field(default_factory=list)
+    announced_by: list[UpcomingLink] = field(default_factory=list)  # announcements of this tender's call
+    published_as: list[UpcomingLink] = field(default_factory=list)  # the calls this tender's announcements became
+
+    @property
+    def announced_on(self) -> str | None:
+        """The first day this tender was announced before its call (by another tender: a PIN, APProch)."""
+        return min((a.announced for a in self.announced_by if a.announced), default=None)
+
+    @property
+    def announced_for(self) -> str | None:
+        """The day its announcements expected this tender's call."""
+        return min((a.expected for a in self.announced_by if a.expected), default=None)
 
 
 # The one join of the read side. Each row is a notice, with its procedure (if linked) and classification.
@@ -332,7 +363,7 @@ _SELECT = """select coalesce(pn.procedure_id, n.source || ':' || n.source_id) as
     p.deadline as p_deadline, p.deadline_utc as p_deadline_utc, pn.position,
     n.source, n.source_id, n.kind, n.status, n.title, n.description, n.buyer_name, n.place, n.url, n.value,
     n.currency, n.departements, n.awards, n.published, n.deadline, n.deadline_utc, n.updated_at,
-    n.buyer_city, n.buyer_postal_code,
+    n.buyer_city, n.buyer_postal_code, n.expected_publication, n.value_band,
     case when json_valid(n.lots) then json_array_length(n.lots) else 0 end as lots_count, n.nuts,
     c.source as c_source, c.source_id as c_source_id, c.taxonomy_version as c_taxonomy_version, c.themes as c_themes,
     c.social as c_social, c.event as c_event, c.event_name as c_event_name, c.classified_at as c_classified_at
@@ -359,7 +390,45 @@ def query_tenders(db: sqlite_utils.Database, where: str, params: Iterable[Any], 
         if key not in tenders:
             tenders[key] = Tender(key, row["p_state"], row["p_deadline"], row["p_deadline_utc"])
         tenders[key].notices.append(notice)
+    _attach_links(db, tenders)
     return list(tenders.values())
+
+
+_LINKS = """select l.*, coalesce(pu.procedure_id, l.upcoming_source || ':' || l.upcoming_source_id) as up_tender,
+    coalesce(pc.procedure_id, l.call_source || ':' || l.call_source_id) as call_tender from upcoming_links l
+    left join procedure_notices pu on pu.source = l.upcoming_source and pu.source_id = l.upcoming_source_id
+    left join procedure_notices pc on pc.source = l.call_source and pc.source_id = l.call_source_id"""
+
+
+def upcoming_links(db: sqlite_utils.Database) -> list[UpcomingLink]:
+    """Every link of an upcoming purchase to its call (an archive from before migration 012: none)."""
+    if not db["upcoming_links"].exists():
+        return []
+    return [
+        UpcomingLink(
+            upcoming=f"{r['upcoming_source']}:{r['upcoming_source_id']}",
+            upcoming_tender=r["up_tender"],
+            call=f"{r['call_source']}:{r['call_source_id']}",
+            call_tender=r["call_tender"],
+            announced=r["announced"],
+            expected=r["expected"],
+            published=r["published"],
+            method=r["method"],
+            score=r["score"],
+        )
+        for r in db.query(_LINKS + " order by l.announced, l.upcoming_source, l.upcoming_source_id")
+    ]
+
+
+def _attach_links(db: sqlite_utils.Database, tenders: dict[str, Tender]) -> None:
+    """Each tender's announcements (`announced_by`) and the calls its announcements became (`published_as`)."""
+    if not tenders:
+        return
+    for link in upcoming_links(db):
+        if link.call_tender in tenders:
+            tenders[link.call_tender].announced_by.append(link)
+        if link.upcoming_tender in tenders and link.upcoming_tender != link.call_tender:
+            tenders[link.upcoming_tender].published_as.append(link)
 
 
 def tenders_changed_since(db: sqlite_utils.Database, since: str | None) -> list[Tender]:
@@ -387,6 +456,22 @@ def tenders_due(db: sqlite_utils.Database, after_utc: str, before_utc: str, publ
         "and n.published <= ? and coalesce(p.state, '') != 'cancelled'"
     )
     return query_tenders(db, where, [after_utc, before_utc, published_by], _BY_PUBLICATION)
+
+
+def tenders_upcoming(db: sqlite_utils.Database, first_day: str, last_day: str, expected_by: str) -> list[Tender]:
+    """The upcoming-purchase stage as of `last_day` (archive.upcoming): prior-information notices (PINs, APProch
+    programmes) not cancelled whose call was not published by `last_day`, announced between the two days or
+    known by then and expected after `last_day` up to `expected_by` (a newsletter's "À venir"). Ordered by the
+    expected day."""
+    where = (
+        "n.kind = 'prior_information' and n.status != 'cancellation' and coalesce(p.state, '') != 'cancelled' "
+        "and (n.published between ? and ? or (coalesce(n.published, '') <= ? "
+        "and n.expected_publication > ? and n.expected_publication <= ?)) "
+        "and not exists (select 1 from upcoming_links l where l.upcoming_source = n.source "
+        "and l.upcoming_source_id = n.source_id and l.published <= ?)"
+    )
+    params = [first_day, last_day, last_day, last_day, expected_by, last_day]
+    return query_tenders(db, where, params, "coalesce(n.expected_publication, n.published), n.source, n.source_id")
 
 
 def publication_days(db: sqlite_utils.Database) -> list[str]:

@@ -28,12 +28,13 @@ from pathlib import Path
 import sqlite_utils
 
 from archive.changes import Change, changes
-from archive.tenders import Tender, TenderNotice, query_tenders, tenders_due, tenders_published
+from archive.tenders import Tender, TenderNotice, query_tenders, tenders_due, tenders_published, tenders_upcoming
 from classify.text import phrase_key, tokens
 from formatting import RESERVED_KINDS, date_fr, display_text, money_fr, safe_url
 from formatting.buyers import short_buyer
 from formatting.french import number_fr, percent_fr
 from formatting.places import place_label
+from formatting.upcoming import announced_line
 from notices.dates import PARIS
 from observatory.filters import quarter_closed_in
 from observatory.indicators import DEFAULT_TARGETS, compute
@@ -69,10 +70,11 @@ logger = logging.getLogger(__name__)
 # Where a tender goes when it qualifies for several sections: the first of these (see the module's docstring).
 SECTION_PRECEDENCE = ("results", "changes", "new", "upcoming", "deadlines")
 # How a reader knows each source; another buyer platform is named as configured (platforms.*.name).
-SOURCES = {"boamp": "BOAMP", "ted": "TED", "place": "PLACE", "maximilien": "Maximilien"}
+SOURCES = {"boamp": "BOAMP", "ted": "TED", "approch": "APProch", "place": "PLACE", "maximilien": "Maximilien"}
 OTHERS = "Autres marchés signalés"
 PREVIOUS_WEEKS = 4  # the picture of the week compares the week with the average of the 4 weeks before
 SOON_DAYS = 7  # the chapô names the deadlines closing within a week of the issue
+UPCOMING_DAYS = 28  # "À venir" also recalls the announced purchases whose call is expected within four weeks
 
 
 def source_label(source: str) -> str:
@@ -118,6 +120,11 @@ class Entry:
     amount: float | None = None  # the estimated value, for the chapô's "largest tender"
     deadline_utc: str | None = None
     sort: tuple = ()
+    # The upcoming-purchase stage: the day the call is expected, what the deadline of a PIN used as a call for
+    # competition is (the day to express interest by), and when a call was announced before it came out.
+    expected: str | None = None
+    deadline_label: str = "Date limite"
+    announced: str | None = None
 
     @property
     def social(self) -> bool:
@@ -260,6 +267,7 @@ class Compiler:
         self.db = db
         self.filter = flt
         self.labels = labels
+        self.announced: dict[str, Tender] = {}  # the week's tenders announced before their call (archive.upcoming)
 
     def _relevant(self, notice: TenderNotice) -> bool:
         if self.filter.departements and not set(notice.departements) & set(self.filter.departements):
@@ -308,7 +316,7 @@ class Compiler:
             buyer=short_buyer(display_text(notice.buyer_name, 400)),
             place=display_text(place, 120),
             deadline=date_fr(notice.deadline) if notice.deadline else None,
-            value=money_fr(notice.value, notice.currency) if notice.value else None,
+            value=money_fr(notice.value, notice.currency) if notice.value else _band(notice.value_band),
             url=safe_url(notice.url),
             themes=[self.labels.get(t.code, t.code) for t in themes],
             main_theme=self._main_theme(notice),
@@ -322,8 +330,18 @@ class Compiler:
             winners=sorted(winners, key=lambda w: (not w.ess, w.name)),
             amount=notice.value if (notice.currency or "EUR") == "EUR" else None,
             deadline_utc=notice.deadline_utc,
-            sort=(notice.deadline_utc or "9999", notice.title or "", key),
+            sort=(notice.deadline_utc or notice.expected_publication or "9999", notice.title or "", key),
+            expected=_day(notice.expected_publication) if notice.kind == "prior_information" else None,
+            deadline_label="Se manifester avant" if notice.kind == "prior_information" else "Date limite",
+            announced=self._announced(key, notice),
         )
+
+    def _announced(self, key: str, notice: TenderNotice) -> str | None:
+        """ "Annoncé le …, publié le …" for a call its buyer announced (a PIN, APProch) before publishing it."""
+        tender = self.announced.get(key)
+        if tender is None or notice.kind != "contract_notice":
+            return None
+        return announced_line(notice.published, announced_on=tender.announced_on, expected=tender.announced_for)
 
     def _latest(self, listed: list[Listed]) -> dict[str, TenderNotice]:
         """One notice per tender (a BOAMP notice and its TED twin are one), the latest relevant one winning."""
@@ -363,7 +381,11 @@ class Compiler:
 
     def compile(self, week: str, intro: list[str]) -> Issue:
         start, end = parse_week(week)
-        listed = _listed(tenders_published(self.db, start.isoformat(), end.isoformat()))
+        published = tenders_published(self.db, start.isoformat(), end.isoformat())
+        self.announced = {t.key: t for t in published if t.announced_by}
+        listed = _listed(published)
+        horizon = (end + timedelta(days=UPCOMING_DAYS)).isoformat()
+        coming = _listed(tenders_upcoming(self.db, start.isoformat(), end.isoformat(), horizon))
         changed = [(k, n) for k, n in listed if n.status in ("corrigendum", "cancellation")]
         next_start = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=PARIS)
         next_end = next_start + timedelta(days=SOON_DAYS)
@@ -372,9 +394,7 @@ class Compiler:
             "results": self._once([(k, n) for k, n in listed if n.kind == "award"]),
             "changes": self._once(changed, self._whole([k for k, _ in changed])),
             "new": self._once([(k, n) for k, n in listed if n.kind == "contract_notice" and n.status == "initial"]),
-            "upcoming": self._once(
-                [(k, n) for k, n in listed if n.kind == "prior_information" and n.status == "initial"]
-            ),
+            "upcoming": self._once(coming),
             "deadlines": self._once(due),
         }
         candidates["results"].sort(key=lambda e: (not any(w.ess for w in e.winners), e.sort))
@@ -394,9 +414,10 @@ class Compiler:
             Section(
                 "upcoming",
                 "À venir",
-                "Avis de pré-information : préparez-vous avant la publication.",
+                "Achats annoncés par les acheteurs (avis de pré-information, programmes d'achats), publiés cette "
+                "semaine ou attendus dans les quatre semaines : préparez-vous avant l'appel d'offres.",
                 self._by_theme(candidates["upcoming"]),
-                "Aucun avis de pré-information cette semaine.",
+                "Aucun avis de pré-information ni projet d'achat annoncé cette semaine.",
             ),
             Section(
                 "deadlines",
@@ -539,6 +560,16 @@ def chapo(entries: list[Entry], chart: Chart | None, soon_from: str, soon_to: st
             + "."
         )
     return [" ".join(lines)]
+
+
+def _day(iso: str | None) -> str | None:
+    return date_fr(iso[:10], with_time=False) if iso else None
+
+
+def _band(band: str | None) -> str | None:
+    """A source's value band, said to be one ("40k - 100k€ (fourchette)")."""
+    text = display_text(band, 60)
+    return f"{text} (fourchette)" if text else None
 
 
 def _utc(dt: datetime) -> str:

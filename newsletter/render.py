@@ -26,7 +26,8 @@ from newsletter.content import Entry, Issue
 FORMATS = ("html", "md", "docx", "txt")
 AUTHOR = "Veille marchés publics ESS"
 SOURCES_LINE = (
-    "Sources : BOAMP, TED et profils d'acheteurs. Liste établie automatiquement par la veille ; les avis font foi."
+    "Sources : BOAMP, TED, APProch et profils d'acheteurs. Liste établie automatiquement par la veille ; "
+    "les avis font foi."
 )
 DRAFT_LABEL = "Brouillon de chapô, généré automatiquement : à réécrire par la rédaction."
 LANG = "fr-FR"
@@ -84,10 +85,14 @@ def _entry_lines(e: Entry) -> list[str]:
     lines.append(f"Acheteur : {e.buyer}" if e.buyer else "Acheteur non précisé")
     if e.place:
         lines.append(f"Lieu : {e.place}")
+    if e.expected:
+        lines.append(f"Publication prévue : {e.expected}")
     if e.deadline:
-        lines.append(f"Date limite : {e.deadline}")
+        lines.append(f"{e.deadline_label} : {e.deadline}")
     if e.value:
         lines.append(f"Montant estimé : {e.value}")
+    if e.announced:
+        lines.append(e.announced)
     if e.changes:
         lines.append("Ce qui change : " + " ; ".join(e.changes))
     if e.lead:

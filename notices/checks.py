@@ -99,6 +99,11 @@ def check(notice: Notice, *, today: date | None = None) -> Notice:
         notice.deadline = None
         notice.deadline_unknown = True
 
+    expected = notice.expected_publication
+    if expected is not None and not earliest <= expected <= latest:
+        warnings.append(f"expected publication {expected.isoformat()} is outside {earliest} to {latest}: set aside")
+        notice.expected_publication = None
+    notice.value_band = clean_text(notice.value_band, 100, one_line=True)[0]
     for name in ("title", "description", "notes", "place", "reference"):
         value, cut = clean_text(getattr(notice, name), LIMITS[name], one_line=name in ONE_LINE)
         setattr(notice, name, value)

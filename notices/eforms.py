@@ -261,6 +261,8 @@ def read(notice: Notice, tree: dict) -> Stated:
         notice.previous_ids = v.unique([*notice.previous_ids, v.text(ref)])
 
     notice.procedure_id = v.text(v.get(doc, "cbc:ContractFolderID")) or notice.procedure_id
+    # BT-127 Future Notice: the day a prior-information notice expects the call (its contract notice) out
+    notice.expected_publication = parse_date(v.text(v.get(doc, "cbc:PlannedDate"))) or notice.expected_publication
     notice.alt_ids = v.unique([*notice.alt_ids, v.text(v.get(doc, "cbc:ID"))])
     if notice.published is None:
         publication = v.get(ext, "efac:Publication")

@@ -25,7 +25,7 @@ CONTRACT_TYPES: tuple[str, ...] = ("works", "services", "supplies")
 @dataclass
 class Buyer:
     name: str | None = None
-    siret: str | None = None  # 14 digits, only when the notice gives one
+    siret: str | None = None  # 14 digits, only when the notice gives one (APProch names the legal unit only: its SIREN)
     city: str | None = None
     postal_code: str | None = None
 
@@ -103,6 +103,8 @@ class Notice:
     contract_type: ContractType | None = None
     value: float | None = None
     currency: str | None = None
+    value_band: str | None = None  # the source's own band when it gives no figure (APProch "1M - 5M€"), verbatim
+    expected_publication: date | None = None  # an upcoming purchase: when the buyer expects to publish the call
     lots: list[Lot] = field(default_factory=list)
     awards: list[Award] = field(default_factory=list)
     social: list[SocialSignal] = field(default_factory=list)

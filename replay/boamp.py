@@ -105,6 +105,10 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 class BoampDataset:
+    """An Opendatasoft dataset served from records (BOAMP's; replay.approch serves APProch's under its own path)."""
+
+    path = DATASET_PATH
+
     def __init__(self, records: list[dict[str, Any]]):
         self.records = records
         self.encoded = [json.dumps(r, ensure_ascii=False).encode() for r in records]
@@ -166,9 +170,9 @@ class BoampDataset:
 
     def mount(self, server: ReplayServer) -> str:
         """Register the routes; returns the dataset base URL to give the spider (WATCH_BOAMP_URL)."""
-        server.route("GET", f"{DATASET_PATH}/records", self.records_endpoint)
-        server.route("GET", f"{DATASET_PATH}/exports/json", self.export_endpoint)
-        return server.url + DATASET_PATH
+        server.route("GET", f"{self.path}/records", self.records_endpoint)
+        server.route("GET", f"{self.path}/exports/json", self.export_endpoint)
+        return server.url + self.path
 
 
 def days_between(start: date, end: date) -> list[date]:

@@ -100,7 +100,7 @@ def _entries(value: Any, required: set[str], optional: set[str]) -> str | None:
             return f"[{i}].url: {reason}"
         if not isinstance(entry["name"], str) or not re.match(r"^[a-z0-9][a-z0-9_-]*$", entry["name"]):
             return f"[{i}].name: lower-case letters, digits, - and _ only, got {entry['name']!r}"
-        if entry["name"] in names or entry["name"] in ("boamp", "ted"):
+        if entry["name"] in names or entry["name"] in ("boamp", "ted", "approch"):
             return f"[{i}].name: {entry['name']!r} is already used"
         names.add(entry["name"])
     return None
@@ -209,6 +209,24 @@ SCHEMA: dict[str, Any] = {
             "first_run_days": Setting(int, 3, _positive),
             "page_size": Setting(int, 250, lambda v: None if 0 < v <= 250 else "expected 1..250 (API max)"),
             "delay": Setting(float, 0.1, lambda v: None if v >= 0 else "expected 0 or more seconds"),
+        },
+        "approch": {
+            "enabled": Setting(bool, False, doc="opt in (the shipped config.yaml does): APProch purchase programmes"),
+            "url": Setting(
+                str,
+                "https://data.economie.gouv.fr/api/explore/v2.1/catalog/datasets/projets-dachats-publics",
+                _url,
+                "APProch purchase programmes (open data); /records and /exports/json are appended",
+            ),
+            "past_days": Setting(
+                int,
+                30,
+                lambda v: None if v >= 0 else "expected 0 or more days",
+                "projects expected up to this many days ago are read again (late calls still to link)",
+            ),
+            "horizon_days": Setting(int, 540, _positive, "projects expected up to this many days ahead are read"),
+            "first_run_days": Setting(int, 3, _positive, "unused: every run reads the whole horizon"),
+            "page_size": Setting(int, 100, lambda v: None if 0 < v <= 100 else "expected 1..100 (API max)"),
         },
         "decp": {
             "enabled": Setting(bool, False, doc="awarded contracts: off until an operator picks the files"),
@@ -466,6 +484,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "WATCH_KEY_FILE": "private.key_file",
     "WATCH_BOAMP_URL": "sources.boamp.url",
     "WATCH_TED_URL": "sources.ted.url",
+    "WATCH_APPROCH_URL": "sources.approch.url",
     "WATCH_TED_SCOPE": "sources.ted.scope",
     "WATCH_TED_NOTICE_TYPES": "sources.ted.notice_types",
     "WATCH_DECP_URL": "sources.decp.url",

@@ -114,6 +114,7 @@ class WindowedSpider(WatchSpider):
 
     source: str = ""
     config_key: str = ""  # sources.<key> in config.yaml, a key of the WATCH_SOURCES setting
+    dated_by: str = "published"  # what the days of the windows are, for the log
 
     @classmethod
     def check_arguments(cls, from_date: str | None = None, until_date: str | None = None, **_: Any) -> None:
@@ -168,8 +169,9 @@ class WindowedSpider(WatchSpider):
         if self.tracker is None:  # no archive state (ArchiveState off): as on a first run
             self.resume_after(None)
         logger.info(
-            "%s: reading notices published %s to %s into %s",
+            "%s: reading notices %s %s to %s into %s",
             self.name,
+            self.dated_by,
             self.from_day,
             self.until_day,
             self.archive_path,

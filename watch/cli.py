@@ -15,6 +15,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -551,6 +552,8 @@ def _leads_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--departement", action="append", default=[], help="only the leads in this département (repeat)")
     p.add_argument("--as-of", type=_day, help="as the digests of this day's morning see them (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true", help="machine-readable output, every field")
+
+
 def cmd_observatory(args: argparse.Namespace, config: Config) -> int:
     """the impact observatory: who wins the contracts, how social the buying is, against the charter's targets
 
@@ -586,6 +589,8 @@ def _observatory_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--theme", type=_theme, help="one theme (code)")
     p.add_argument("--departement", help="one département (INSEE code: 93, 2A, 974)")
     p.add_argument("--out", type=Path, help="output directory (default: observatory.out_dir)")
+
+
 def cmd_contracts(args: argparse.Namespace, config: Config) -> int:
     """awarded contracts (DECP): load files, link them to the notices, put them on the themes
 
@@ -636,6 +641,55 @@ def _companies_args(p: argparse.ArgumentParser, common: argparse.ArgumentParser)
     )
 
 
+def cmd_upcoming(args: argparse.Namespace, config: Config) -> int:
+    """the buyers' horizon: upcoming purchases, buyer by buyer, by theme and expected date
+
+    The purchases buyers have announced (prior-information notices, APProch programmes) whose call is not out
+    yet and is expected within --months months (default 6) from --from (default today), or whose deadline to
+    express interest is ahead. Only one theme with --theme, one département with --departement; --json for
+    every field.
+    """
+    from analysts.horizon import horizon, render_horizon
+    from archive.db import open_db
+    from archive.store import today_paris
+    from classify.taxonomy import load as load_taxonomy
+
+    start = args.start or today_paris()
+    with open_db(config.resolve_path("archive.path")) as db:
+        items = horizon(db, start=start, months=args.months, theme=args.theme, departement=args.departement)
+    if args.json:
+        print(json.dumps([u.to_dict() for u in items], ensure_ascii=False, indent=2))
+        return 0
+    labels = {t.code: t.label for t in load_taxonomy(config.optional_path("classify.taxonomy")).themes}
+    print(render_horizon(items, labels, start=start, months=args.months))
+    return 0
+
+
+def _months(value: str) -> int:
+    try:
+        months = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of months") from None
+    if not 1 <= months <= 60:
+        raise argparse.ArgumentTypeError(f"{months} months: give 1 to 60")
+    return months
+
+
+def _departement(value: str) -> str:
+    code = value.strip().upper()
+    if not re.fullmatch(r"\d{2}|2[AB]|9[78]\d", code):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a département code (75, 2A, 971...)")
+    return code
+
+
+def _upcoming_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--theme", type=_theme, help="only the purchases of this theme")
+    p.add_argument("--departement", type=_departement, help="only the purchases in this département (75, 2A, 971)")
+    p.add_argument("--months", type=_months, default=6, help="how far ahead (default 6 months)")
+    p.add_argument("--from", dest="start", type=_day, help="the first day (default today, Paris)")
+    p.add_argument("--json", action="store_true", help="machine-readable output, every field")
+
+
 @dataclass(frozen=True)
 class Command:
     run: Callable[[argparse.Namespace, Config], int]
@@ -669,6 +723,7 @@ COMMANDS: dict[str, Command] = {
     "stats": Command(cmd_stats, _stats_args),
     "explore": Command(cmd_explore, _explore_args),
     "buyers": Command(cmd_buyers, _buyers_args),
+    "upcoming": Command(cmd_upcoming, _upcoming_args),
     "export": Command(cmd_export, _export_args),
     "leads": Command(cmd_leads, _leads_args),
     "observatory": Command(cmd_observatory, _observatory_args),

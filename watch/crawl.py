@@ -26,7 +26,7 @@ from settings import Config, WatchError
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent  # the directory holding the packages (source tree or site-packages)
-SOURCES = ("boamp", "ted", "atexo", "sites", "feeds", "decp")  # spider names, in crawl order
+SOURCES = ("boamp", "ted", "approch", "atexo", "sites", "feeds", "decp")  # spider names, in crawl order
 PLATFORM_SPIDERS = {"atexo": "platforms.atexo", "sites": "platforms.sites", "feeds": "platforms.feeds"}
 
 

@@ -28,6 +28,7 @@ from alerts.subscribers import import_csv
 from archive.db import open_db
 from archive.stores import open_private_store
 from notices.dates import PARIS
+from replay.approch import ApprochDataset, load_projects
 from replay.boamp import BoampDataset, load_records
 from replay.decp import DecpFiles
 from replay.platforms import recorded_platforms
@@ -89,7 +90,9 @@ def mount_recorded(server: ReplayServer) -> tuple[dict[str, str], str]:
     ted_notices, ted_xml = load_corpus([CORPUS / "ted"])
     platforms = recorded_platforms(server, CORPUS / "buyers")
     decp = DecpFiles([CORPUS / "decp"])
+    projects = load_projects([CORPUS / "approch"])
     env = {
+        "WATCH_APPROCH_URL": ApprochDataset(projects).mount(server),
         "WATCH_BOAMP_URL": BoampDataset(records).mount(server),
         "WATCH_TED_URL": TedDataset(ted_notices, ted_xml).mount(server),
         # the recorded TED notices come from several countries and notice types: replay them all
@@ -102,8 +105,8 @@ def mount_recorded(server: ReplayServer) -> tuple[dict[str, str], str]:
     }
     summary = (
         f"{len(records)} recorded BOAMP notices and {len(ted_notices)} TED notices ({len(ted_xml)} with eForms "
-        f"XML), the recorded pages of {len(platforms)} buyer platforms and {len(decp.files)} DECP files, "
-        f"at {server.url}"
+        f"XML), {len(projects)} APProch purchase project(s), the recorded pages of {len(platforms)} buyer "
+        f"platforms and {len(decp.files)} DECP files, at {server.url}"
     )
     return env, summary
 
@@ -116,6 +119,26 @@ def _publication_days() -> list[str]:
     return days
 
 
+def approch_days() -> tuple[date | None, date | None]:
+    """The first and last expected publication days of the recorded APProch projects."""
+    days = [p["date_previsionnelle_de_publication"] for p in load_projects([CORPUS / "approch"])]
+    days = sorted(d for d in days if d)
+    return (date.fromisoformat(days[0]), date.fromisoformat(days[-1])) if days else (None, None)
+
+
+def weeks_before_expected() -> list[str]:
+    """The ISO week before each recorded APProch project's expected day: the issue whose "À venir" announces it
+    (the recorded projects are expected outside the recorded fortnight)."""
+    weeks = set()
+    for p in load_projects([CORPUS / "approch"]):
+        if p.get("date_previsionnelle_de_publication"):
+            year, week, _ = (
+                date.fromisoformat(p["date_previsionnelle_de_publication"]) - timedelta(days=7)
+            ).isocalendar()
+            weeks.add(f"{year}-W{week:02d}")
+    return sorted(weeks)
+
+
 def recorded_days() -> tuple[date, date]:
     days = _publication_days()
     return date.fromisoformat(min(days)), date.fromisoformat(max(days))
@@ -125,13 +148,19 @@ def demo_phases() -> list[tuple[date, date]]:
     """The crawl windows the demo runs the watch over, like a watch running through those weeks.
 
     First up to the end of the recorded fortnight (the last day holding at least BUSY_DAY notices), with the
-    alerts of the morning after, when its tenders are still open; then the few notices recorded later, if any.
+    alerts of the morning after, when its tenders are still open; then up to each later recorded day, with the
+    alerts of its morning after (a PIN asking for interest within four weeks is alerted while it is open).
     """
     days = _publication_days()
     first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
     busy = [day for day, n in Counter(days).items() if n >= BUSY_DAY]
     end = date.fromisoformat(max(busy)) if busy else last
-    return [(first, end), (end + timedelta(days=1), last)] if end < last else [(first, last)]
+    later = sorted({d for d in map(date.fromisoformat, days) if d > end})
+    phases, start = [(first, end)], end + timedelta(days=1)
+    for day in later:
+        phases.append((start, day))
+        start = day + timedelta(days=1)
+    return phases
 
 
 def _check_checkout() -> None:
@@ -171,6 +200,9 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
             imported = import_csv(private, sample)
         print(f"Demo: replaying {summary}; published {phases[0][0]} .. {phases[-1][1]}")
         print(f"Demo: {len(imported)} sample subscribers (data/sample_subscribers.csv); files in {demo_dir}")
+        first_day, last_day = approch_days()  # the purchase programmes, over their own expected days
+        if config["sources.approch.enabled"] and first_day:
+            jobs.append(run_job(config, "approch", from_date=first_day, until_date=last_day))
         for first, last in phases:
             # alerts as on the morning after the window: the tenders open then are the ones sent
             as_of = datetime.combine(last + timedelta(days=1), time(8), tzinfo=PARIS)
@@ -190,7 +222,7 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
         jobs.append(run_job(config, "contracts"))
     from newsletter.run import recorded_weeks
 
-    weeks = recorded_weeks(config)
+    weeks = sorted({*recorded_weeks(config), *weeks_before_expected()})
     newsletters = [run_job(config, "newsletter", week=week, mail=False) for week in weeks]
     observatories = demo_observatory(config)
     db_path = config.resolve_path("archive.path")
@@ -243,6 +275,7 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
         f"  explore   WATCH_DB={db_path} .venv/bin/python run_watch.py explore  (Datasette on http://127.0.0.1:8001/)"
     )
     print(f"            WATCH_DB={db_path} .venv/bin/python run_watch.py stats | buyers | export --format xlsx")
+    print(f"  upcoming  WATCH_DB={db_path} .venv/bin/python run_watch.py upcoming --from 2024-04-16")
     print(
         f'            sqlite3 {db_path} "select published, kind, title from notices order by published desc limit 10"'
     )

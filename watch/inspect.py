@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from notices import boamp, eforms, ted
+from notices import approch, boamp, eforms, ted
 from notices.eforms_xml import tree_from_xml
 from notices.model import Notice
 from replay.boamp import load_records
@@ -105,6 +105,9 @@ def _is_decp(path: Path) -> bool:
     except RecordError:
         return False
     return kind != "json" or b'"marches"' in head or path.suffix.lower() == ".csv"
+def _is_approch(record: Any) -> bool:
+    """An APProch project: the open data's columns, or the token API's object."""
+    return isinstance(record, dict) and ("date_previsionnelle_de_publication" in record or "purchasingEntity" in record)
 
 
 def inspect_file(path: Path, *, raw: bool = False, classifier: Any = None) -> list[dict[str, Any]]:
@@ -113,8 +116,18 @@ def inspect_file(path: Path, *, raw: bool = False, classifier: Any = None) -> li
         return _eforms_file(path, raw, classifier)
     if path.suffix.lower() in (".csv", ".json") and _is_decp(path):
         return _decp_file(path, raw, classifier)
-    data = _load_jsonl(path) if path.suffix.lower() == ".jsonl" else _load_json(path)
-    if isinstance(data, dict) and isinstance(data.get("results"), list):
+    if path.suffix.lower() == ".txt":  # APProch's token-API example: a Python-dict repr
+        data = approch.load_record(path.read_text(encoding="utf-8"))
+    else:
+        data = _load_jsonl(path) if path.suffix.lower() == ".jsonl" else _load_json(path)
+    records = data.get("results") if isinstance(data, dict) else data
+    if _is_approch(data) or (isinstance(records, list) and records and all(_is_approch(x) for x in records)):
+        items, parse, id_field = (
+            [data] if isinstance(data, dict) and "results" not in data else records,
+            approch.parse_record,
+            "code",
+        )
+    elif isinstance(data, dict) and isinstance(data.get("results"), list):
         items, parse, id_field = data["results"], boamp.parse_record, "idweb"
     elif isinstance(data, dict) and isinstance(data.get("notices"), list):
         items, parse, id_field = data["notices"], ted.parse_search_notice, "publication-number"

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from archive import procedures, runs
+from archive import procedures, runs, upcoming
 from archive.db import open_db
 from settings import Config
 from watch.crawl import SOURCES, CrawlResult, enabled_sources, run_crawl
@@ -165,8 +165,13 @@ def link(config: Config) -> dict[str, int]:
     """Group the archived notices into procedures (one per tender, across sources)."""
     with open_db(config.resolve_path("archive.path")) as db:
         counts = procedures.rebuild(db)
+        announced = upcoming.link(db)  # which call each upcoming purchase became
     summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
     logger.info("procedures: %s", summary)
+    logger.info(
+        "upcoming purchases: %(upcoming)d, %(linked)d linked to their call (%(new)d new, %(dropped)d dropped)",
+        announced,
+    )
     return counts
 
 

@@ -30,9 +30,17 @@ ORDER = "dateparution, idweb"
 
 
 class BoampSpider(WindowedSpider):
+    """The Opendatasoft records pattern, for BOAMP; another ODS dataset (APProch) subclasses it, naming its own
+    date field, order, id field, record mapper and the filters that split one day over the cap."""
+
     name = "boamp"
     source = "boamp"
     config_key = "boamp"
+    date_field = "dateparution"
+    order = ORDER
+    id_field = "idweb"
+    parse_record = staticmethod(parse_record)
+    day_filters: tuple[str, ...] = FAMILLES  # famille = "…" slices of one day over the cap (empty: export it)
     custom_settings = {
         # An open-data API meant for programs, not web pages: robots.txt rules for crawlers do not apply.
         "ROBOTSTXT_OBEY": False,
@@ -47,7 +55,8 @@ class BoampSpider(WindowedSpider):
         return self.source_config["page_size"]
 
     def where(self, part: Part) -> str:
-        clauses = [f"dateparution >= date'{part.start.isoformat()}'", f"dateparution <= date'{part.end.isoformat()}'"]
+        field = self.date_field
+        clauses = [f"{field} >= date'{part.start.isoformat()}'", f"{field} <= date'{part.end.isoformat()}'"]
         if part.filter:
             clauses.append(part.filter)
         return " and ".join(clauses)
@@ -56,7 +65,7 @@ class BoampSpider(WindowedSpider):
         yield self.page_request(part, 0)
 
     def page_request(self, part: Part, offset: int) -> scrapy.Request:
-        query = {"where": self.where(part), "order_by": ORDER, "limit": self.page_size, "offset": offset}
+        query = {"where": self.where(part), "order_by": self.order, "limit": self.page_size, "offset": offset}
         return scrapy.Request(
             f"{self.base_url}/records?{urlencode(query)}",
             callback=self.parse_page,
@@ -67,7 +76,7 @@ class BoampSpider(WindowedSpider):
         )
 
     def export_request(self, part: Part) -> scrapy.Request:
-        query = {"where": self.where(part), "order_by": ORDER}
+        query = {"where": self.where(part), "order_by": self.order}
         return scrapy.Request(
             f"{self.base_url}/exports/json?{urlencode(query)}",
             callback=self.parse_export,
@@ -104,7 +113,7 @@ class BoampSpider(WindowedSpider):
                 part.total,
                 total,
             )
-        yield from self.items_from_records(records, parse_record, response.url, "idweb")
+        yield from self.items_from_records(records, self.parse_record, response.url, self.id_field)
         yield from self.part_done(part, len(records))
 
     def parse_export(self, response: Response, part: Part) -> Iterator[Any]:
@@ -113,7 +122,7 @@ class BoampSpider(WindowedSpider):
             if data is not None:
                 yield data
             return
-        yield from self.items_from_records(data, parse_record, response.url, "idweb")
+        yield from self.items_from_records(data, self.parse_record, response.url, self.id_field)
         yield from self.part_done(part, len(data))
 
     def split(self, part: Part, total: int) -> Iterator[scrapy.Request]:
@@ -122,9 +131,11 @@ class BoampSpider(WindowedSpider):
             mid = part.start + (part.end - part.start) // 2
             children = [Part(part.start, mid, part.final), Part(mid + timedelta(days=1), part.end, part.final)]
             by_date = True
-        elif part.filter is None:
-            known = " or ".join(f'famille = "{f}"' for f in FAMILLES)
-            children = [Part(part.start, part.end, part.final, f'famille = "{f}"', f"famille {f}") for f in FAMILLES]
+        elif part.filter is None and self.day_filters:
+            known = " or ".join(f'famille = "{f}"' for f in self.day_filters)
+            children = [
+                Part(part.start, part.end, part.final, f'famille = "{f}"', f"famille {f}") for f in self.day_filters
+            ]
             children.append(
                 Part(part.start, part.end, part.final, f"(famille is null or not ({known}))", "other familles")
             )

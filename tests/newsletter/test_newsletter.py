@@ -319,7 +319,7 @@ def test_each_item_carries_its_source_and_publication_date(tmp_path: Path) -> No
                 assert f"Source : {e.provenance}" in text, fmt
             assert f"Source : {e.provenance}" in outline
         for text in [*texts.values(), "\n".join(outline)]:
-            assert "Sources : BOAMP, TED et profils d'acheteurs." in text
+            assert "Sources : BOAMP, TED, APProch et profils d'acheteurs." in text
 
 
 def test_source_names() -> None:
