@@ -479,7 +479,10 @@ class Compiler:
         lines = [
             f"{number_fr(i.contracts)} marché{'s' if i.contracts > 1 else ''} attribué{'s' if i.contracts > 1 else ''}"
             f" pour {money_fr(i.amount)} HT.",
-            f"TPE/PME et structures de l'ESS : {percent_fr(i.charter.of_amounts)} des montants (objectif de la"
+            f"TPE/PME et structures de l'ESS : part inconnue, aucun titulaire de ces marchés n'est connu du répertoire"
+            f" des entreprises (objectif de la charte : {target})."
+            if (i.charter.unknown_of_amounts or 0) >= 0.9995
+            else f"TPE/PME et structures de l'ESS : {percent_fr(i.charter.of_amounts)} des montants (objectif de la"
             f" charte : {target}) ; titulaire inconnu pour {percent_fr(i.charter.unknown_of_amounts)} des montants.",
             f"Clause sociale d'insertion : {percent_fr(i.social['clause'].of_number)} des marchés qui déclarent leurs"
             " considérations sociales (les heures d'insertion ne sont pas publiées en données ouvertes).",

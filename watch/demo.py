@@ -139,6 +139,26 @@ def weeks_before_expected() -> list[str]:
     return sorted(weeks)
 
 
+def last_recorded_quarter(config: Config) -> str | None:
+    """The last quarter holding recorded contracts ("2024-Q4"): the demo writes its report, and compiles the
+    newsletter of the week it closes, which carries its "Observatoire" block (the recorded contracts were
+    notified outside the recorded fortnight)."""
+    from observatory.filters import quarter_of
+
+    with open_db(config.resolve_path("archive.path")) as db:
+        last = db.execute("select max(notified) from contracts").fetchone()[0]
+    return quarter_of(date.fromisoformat(last)) if last else None
+
+
+def week_closing(quarter: str | None) -> list[str]:
+    from observatory.filters import parse_period
+
+    if quarter is None:
+        return []
+    year, week, _ = parse_period(quarter).end.isocalendar()
+    return [f"{year}-W{week:02d}"]
+
+
 def recorded_days() -> tuple[date, date]:
     days = _publication_days()
     return date.fromisoformat(min(days)), date.fromisoformat(max(days))
@@ -222,9 +242,10 @@ def run_demo(config_path: Path | None, demo_dir: Path = DEMO_DIR) -> int:
         jobs.append(run_job(config, "contracts"))
     from newsletter.run import recorded_weeks
 
-    weeks = sorted({*recorded_weeks(config), *weeks_before_expected()})
+    quarter = last_recorded_quarter(config)
+    weeks = sorted({*recorded_weeks(config), *weeks_before_expected(), *week_closing(quarter)})
     newsletters = [run_job(config, "newsletter", week=week, mail=False) for week in weeks]
-    observatories = demo_observatory(config)
+    observatories = demo_observatory(config, quarter)
     db_path = config.resolve_path("archive.path")
     with open_db(db_path) as db:
         stats = collect(db)
@@ -303,12 +324,14 @@ def _print_leads(config: Config) -> None:
         print(f"    {name}: {title[:90]}")
 
 
-def demo_observatory(config: Config) -> list[JobResult]:
+def demo_observatory(config: Config, quarter: str | None = None) -> list[JobResult]:
     """The observatory's report of each recorded year (every contract, and the event's), from whatever the
-    archive holds: DECP contracts when the demo loaded them, else the award notices alone."""
+    archive holds: DECP contracts when the demo loaded them, else the award notices alone; and the report of
+    `quarter`, the one the newsletter's "Observatoire" block links to."""
     from observatory.run import recorded_years
 
-    return [run_job(config, "observatory", period=year) for year in recorded_years(config)]
+    periods = [*recorded_years(config), *([quarter] if quarter else [])]
+    return [run_job(config, "observatory", period=period) for period in periods]
 
 
 def _contracts_line(db: sqlite_utils.Database) -> str:
