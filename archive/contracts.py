@@ -11,19 +11,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 import sqlite_utils
 
 from archive.db import now_iso
-from archive.store import UpsertCounts
+from archive.store import UpsertCounts, sort_changes
 from notices.companies import Company
 from notices.contracts import Contract
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+BULK_TABLES = ("contracts", "contract_winners")  # their secondary indexes are built after a first load
+
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """As json.dumps(value, ensure_ascii=False, sort_keys=True), with one encoder for every row."""
+    return "[]" if value == [] else _ENCODE(value)
 
 
 def _flag(contract: Contract, code: str) -> int | None:
@@ -86,6 +94,30 @@ class ContractStore:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
 
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """A load into an empty archive (the first `contracts load` of a national file): the secondary indexes
+        of `contracts` and `contract_winners` are dropped first and built once at the end, much cheaper than
+        keeping them up to date row by row. An archive that holds contracts keeps its indexes (a re-load
+        writes few rows). The indexes are built again whatever happens in between."""
+        if self.db.execute("select 1 from contracts limit 1").fetchone():
+            yield
+            return
+        indexes = self.db.execute(
+            "select name, sql from sqlite_master where type = 'index' and sql is not null"
+            f" and tbl_name in ({', '.join('?' * len(BULK_TABLES))})",
+            BULK_TABLES,
+        ).fetchall()
+        with self.db.conn:
+            for name, _ in indexes:
+                self.db.conn.execute(f'drop index "{name}"')
+        try:
+            yield
+        finally:
+            with self.db.conn:
+                for _, sql in indexes:
+                    self.db.conn.execute(sql)
+
     def upsert_contracts(self, contracts: Iterable[Contract]) -> UpsertCounts:
         by_uid: dict[str, Contract] = {}
         for c in contracts:
@@ -104,23 +136,10 @@ class ContractStore:
             ):
                 existing[uid] = (content_hash, first_seen)
         now = now_iso()
-        changed: list[dict[str, Any]] = []
-        for uid, row in rows.items():
-            old = existing.get(uid)
-            if old is None:
-                counts.new += 1
-                row["first_seen"] = now
-            elif old[0] == row["content_hash"]:
-                counts.unchanged += 1
-                continue
-            else:
-                counts.updated += 1
-                row["first_seen"] = old[1]
-            row["updated_at"] = now
-            changed.append(row)
-        if not changed:
+        changed_uids = sort_changes(rows, existing, now, counts)
+        if not changed_uids:
             return counts
-        changed_uids = [r["uid"] for r in changed]
+        changed = [rows[u] for u in changed_uids]
         winners = [
             {"uid": c.uid, "position": i, "winner_id": w.id, "id_type": w.id_type, "siren": w.siren, "name": w.name}
             for c in (by_uid[u] for u in changed_uids)
@@ -143,8 +162,10 @@ class ContractStore:
         with self.db.conn:
             # Link columns belong to the linker (archive.contract_links): an update keeps them.
             _upsert(self.db, "contracts", changed, ("uid",))
+            # a new contract has no holders nor modifications yet: only an updated one's are cleared
+            updated = [(u,) for u in changed_uids if u in existing]
             for table in ("contract_winners", "contract_modifications"):
-                self.db.conn.executemany(f"delete from {table} where uid = ?", [(u,) for u in changed_uids])
+                self.db.conn.executemany(f"delete from {table} where uid = ?", updated)
             _upsert(self.db, "contract_winners", winners, ("uid", "position"))
             _upsert(self.db, "contract_modifications", modifications, ("uid", "modification_id"))
             _upsert(self.db, "contract_raw", raws, ("uid",))
@@ -199,7 +220,8 @@ def _upsert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]], k
         f'insert into "{table}" ({names}) values ({", ".join("?" * len(columns))}) '
         f"on conflict ({', '.join(key)}) do update set {updates}"
     )
-    db.conn.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    db.conn.executemany(sql, map(values, rows))
 
 
 def _company(row: dict[str, Any]) -> Company:

@@ -13,12 +13,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
 from archive.db import now_iso
 from notices.model import Notice
+
+Key = TypeVar("Key")
 
 
 @dataclass
@@ -36,6 +38,29 @@ class UpsertCounts:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def sort_changes(
+    rows: dict[Key, dict[str, Any]], existing: dict[Key, tuple[str, str]], now: str, counts: UpsertCounts
+) -> list[Key]:
+    """The keys of the rows to write, by content hash against `existing` (key -> (content_hash, first_seen)):
+    a new row gets `first_seen` now, an updated one keeps its own, an unchanged one is not written at all;
+    the changed rows get `updated_at` now. Shared by every hash-keyed table (notices, contracts)."""
+    changed = []
+    for key, row in rows.items():
+        old = existing.get(key)
+        if old is None:
+            counts.new += 1
+            row["first_seen"] = now
+        elif old[0] == row["content_hash"]:
+            counts.unchanged += 1
+            continue
+        else:
+            counts.updated += 1
+            row["first_seen"] = old[1]
+        row["updated_at"] = now
+        changed.append(key)
+    return changed
 
 
 def notice_row(notice: Notice) -> dict[str, Any]:
@@ -104,25 +129,14 @@ class Archive:
         if not by_key:
             return counts
         rows = {key: notice_row(n) for key, n in by_key.items()}
-        existing = self._existing_hashes(list(rows))
         now = now_iso()
-        changed_rows, raw_rows = [], []
-        for key, row in rows.items():
-            old = existing.get(key)
-            if old is None:
-                counts.new += 1
-                row["first_seen"] = now
-            elif old[0] == row["content_hash"]:
-                counts.unchanged += 1
-                continue
-            else:
-                counts.updated += 1
-                row["first_seen"] = old[1]
-            row["updated_at"] = now
-            changed_rows.append(row)
-            raw = by_key[key].raw
-            if raw is not None:
-                raw_rows.append({"source": key[0], "source_id": key[1], "raw": raw, "fetched_at": now})
+        changed = sort_changes(rows, self._existing_hashes(list(rows)), now, counts)
+        changed_rows = [rows[key] for key in changed]
+        raw_rows = [
+            {"source": key[0], "source_id": key[1], "raw": by_key[key].raw, "fetched_at": now}
+            for key in changed
+            if by_key[key].raw is not None
+        ]
         with self.db.conn:
             if changed_rows:
                 self.db["notices"].upsert_all(changed_rows, pk=("source", "source_id"), batch_size=200)

@@ -51,6 +51,10 @@ MISSING = frozenset({"", "CDL", "MQ", "NC", "NULL", "None", "nan", "NaN", "null"
 NOT_STATED = frozenset({"Sans objet"})
 LIMITS = {"object": 1_000, "buyer_name": 500, "name": 500, "id": 200}
 CHUNK = 1 << 20
+_RAW = json.JSONEncoder(ensure_ascii=False, default=str).encode  # the source record, verbatim: one encoder
+_SPACE, _SPACES, _SPACE_OR_DOT = re.compile(r"\s"), re.compile(r"\s+"), re.compile(r"[\s.]")
+_COMMUNE = re.compile(r"\d{5}|2[AB]\d{3}")
+_CORSICA, _OVERSEAS, _TWO_DIGITS = re.compile(r"^2[AB]"), re.compile(r"^9[78]\d"), re.compile(r"^\d{2}")
 
 
 @dataclass
@@ -108,7 +112,7 @@ def is_concession(record: dict[str, Any]) -> bool:
 
 
 def _guarded(build: Any, record: Any) -> Contract | Problem:
-    raw = json.dumps(record, ensure_ascii=False, default=str)
+    raw = _RAW(record)
     try:
         contract = build()
     except RecordError as exc:
@@ -202,6 +206,9 @@ def iter_json_records(stream: IO[bytes]) -> Iterator[dict[str, Any] | Problem]:
 # -- value helpers shared by every mapper ------------------------------------------------------------
 def _present(value: Any) -> Any:
     """None for the fillers and empty values of every format; strings stripped."""
+    if type(value) is str:  # most values, first (a national file calls this tens of times per row)
+        value = value.strip()
+        return None if value in MISSING else value
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -389,7 +396,7 @@ def place_departement(code: Any, type_code: Any, warnings: list[str]) -> str | N
         found = departement_from_postal_code(code)
     elif "departement" in kind:
         found = departement(code)
-        if found is None and re.fullmatch(r"\d{5}|2[AB]\d{3}", code):
+        if found is None and _COMMUNE.fullmatch(code):
             found = _from_insee(code)
             if found:
                 warnings.append(f"place {code} labelled 'Code département' is a commune or postal code")
@@ -404,11 +411,11 @@ def place_departement(code: Any, type_code: Any, warnings: list[str]) -> str | N
 
 def _from_insee(code: str) -> str | None:
     """INSEE geographic codes start with the département: "69123", "2A004", "97411", "751" (arrondissement)."""
-    if re.match(r"^2[AB]", code):
+    if _CORSICA.match(code):
         return code[:2]
-    if re.match(r"^9[78]\d", code):
+    if _OVERSEAS.match(code):
         return code[:3]
-    if re.match(r"^\d{2}", code) and code[:2] != "00":
+    if _TWO_DIGITS.match(code) and code[:2] != "00":
         return departement(code[:2])
     return None
 
@@ -424,7 +431,7 @@ def winner(raw: Any, warnings: list[str], *, name: Any = None) -> Winner | None:
     if ident is None:
         warnings.append("a holder has no id: ignored")
         return None
-    ident = re.sub(r"\s", "", str(ident))[:50]
+    ident = _SPACE.sub("", str(ident))[:50]
     id_type = _present(raw.get("typeIdentifiant"))
     id_type = str(id_type).upper() if id_type else None
     if id_type in (None, "SIRET") and ident.isdigit() and len(ident) != 14:
@@ -467,7 +474,7 @@ def _plain_id(value: Any, what: str) -> str | None:
         return None
     if isinstance(value, (dict, list)):
         raise RecordError(f"{what} {json.dumps(value)[:60]} is not a single id")
-    text = re.sub(r"\s+", " ", str(value)).strip()
+    text = _SPACES.sub(" ", str(value)).strip()
     if len(text) > LIMITS["id"]:
         raise RecordError(f"{what} is {len(text)} characters long: not an id")
     return text
@@ -509,8 +516,8 @@ def contract_from_json(record: dict[str, Any], *, dataset: str | None = None) ->
     warnings: list[str] = []
     buyer = record.get("acheteur")
     buyer_id = _plain_id(buyer.get("id") if isinstance(buyer, dict) else record.get("acheteur.id"), "buyer id")
-    if buyer_id and re.sub(r"[\s.]", "", buyer_id).isdigit():  # "214 400 209 00018": the SIRET, as uid wants it
-        buyer_id = re.sub(r"[\s.]", "", buyer_id)
+    if buyer_id and not buyer_id.isdigit() and _SPACE_OR_DOT.sub("", buyer_id).isdigit():
+        buyer_id = _SPACE_OR_DOT.sub("", buyer_id)  # "214 400 209 00018": the SIRET, as uid wants it
     contract_id = _plain_id(record.get("id"), "contract id")
     place = record.get("lieuExecution") if isinstance(record.get("lieuExecution"), dict) else {}
     social, stated = social_considerations(record.get("considerationsSociales"), warnings)

@@ -100,6 +100,15 @@ class WindowTracker:
             node = node.parent
 
 
+def day_range(from_date: str | None, until_date: str | None) -> tuple[date | None, date | None]:
+    """The -a from_date / until_date days of a crawl; ValueError naming the argument when one is not a day or
+    the range is reversed (every dated spider checks its arguments with this)."""
+    start, end = _parse_day(from_date, "from_date"), _parse_day(until_date, "until_date")
+    if start and end and start > end:
+        raise ValueError(f"from_date {start} is after until_date {end}")
+    return start, end
+
+
 def _parse_day(value: str | None, name: str) -> date | None:
     if value in (None, ""):
         return None
@@ -119,15 +128,11 @@ class WindowedSpider(WatchSpider):
     @classmethod
     def check_arguments(cls, from_date: str | None = None, until_date: str | None = None, **_: Any) -> None:
         """Raise ValueError for arguments the spider cannot run with (spiders.commands.crawl calls this first)."""
-        start, end = _parse_day(from_date, "from_date"), _parse_day(until_date, "until_date")
-        if start and end and start > end:
-            raise ValueError(f"from_date {start} is after until_date {end}")
+        day_range(from_date, until_date)
 
     def __init__(self, from_date: str | None = None, until_date: str | None = None, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.check_arguments(from_date, until_date)
-        self.from_arg = _parse_day(from_date, "from_date")
-        self.until_arg = _parse_day(until_date, "until_date")
+        self.from_arg, self.until_arg = day_range(from_date, until_date)
         self.records_read = 0
         self.pages_read = 0
         self.tracker: WindowTracker | None = None  # set by resume_after

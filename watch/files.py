@@ -59,27 +59,28 @@ class ContractLoad:
 def load_contract_files(db: sqlite_utils.Database, paths: list[Path]) -> ContractLoad:
     """Every contract of these DECP files into the archive; bad records quarantined, a bad file said in one line."""
     archive, store, result = Archive(db), ContractStore(db), ContractLoad()
-    for path in paths:
-        if not path.is_file():
-            result.errors.append(f"{path}: no such file")
-            continue
-        try:
-            with open_file(path) as stream:
-                items = read_contracts(stream, dataset=path.name)
-                while batch := list(islice(items, BATCH)):
-                    contracts = []
-                    for item in batch:
-                        if isinstance(item, Problem) and item.whole_file:
-                            result.errors.append(f"{path}: {item.reason}")
-                        elif isinstance(item, Problem):
-                            result.quarantined += 1
-                            archive.quarantine(SOURCE, item.record_id, item.reason, item.raw, str(path))
-                        else:
-                            contracts.append(item)
-                    result.read += len(contracts)
-                    result.counts += store.upsert_contracts(contracts)
-        except (RecordError, FileProblem, *READ_ERRORS) as exc:
-            result.errors.append(f"{path}: {exc}")
+    with store.bulk():
+        for path in paths:
+            if not path.is_file():
+                result.errors.append(f"{path}: no such file")
+                continue
+            try:
+                with open_file(path) as stream:
+                    items = read_contracts(stream, dataset=path.name)
+                    while batch := list(islice(items, BATCH)):
+                        contracts = []
+                        for item in batch:
+                            if isinstance(item, Problem) and item.whole_file:
+                                result.errors.append(f"{path}: {item.reason}")
+                            elif isinstance(item, Problem):
+                                result.quarantined += 1
+                                archive.quarantine(SOURCE, item.record_id, item.reason, item.raw, str(path))
+                            else:
+                                contracts.append(item)
+                        result.read += len(contracts)
+                        result.counts += store.upsert_contracts(contracts)
+            except (RecordError, FileProblem, *READ_ERRORS) as exc:
+                result.errors.append(f"{path}: {exc}")
     for error in result.errors:
         logger.error("contracts: %s", error)
     return result

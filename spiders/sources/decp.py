@@ -27,7 +27,7 @@ from scrapy.http import Response
 
 from notices.checks import RecordError
 from notices.decp import SOURCE, Problem, read_contracts
-from spiders.base import _parse_day
+from spiders.base import day_range
 from spiders.items import ContractItem, QuarantineItem
 from spiders.root import WatchSpider
 
@@ -43,15 +43,11 @@ class DecpSpider(WatchSpider):
 
     @classmethod
     def check_arguments(cls, from_date: str | None = None, until_date: str | None = None, **_: Any) -> None:
-        start, end = _parse_day(from_date, "from_date"), _parse_day(until_date, "until_date")
-        if start and end and start > end:
-            raise ValueError(f"from_date {start} is after until_date {end}")
+        day_range(from_date, until_date)
 
     def __init__(self, from_date: str | None = None, until_date: str | None = None, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.check_arguments(from_date, until_date)
-        self.from_day: date | None = _parse_day(from_date, "from_date")
-        self.until_day: date | None = _parse_day(until_date, "until_date")
+        self.from_day, self.until_day = day_range(from_date, until_date)
         self.records_read = 0
 
     @cached_property
