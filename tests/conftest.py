@@ -16,6 +16,7 @@ import sqlite_utils
 
 from replay.boamp import BoampDataset
 from replay.server import ReplayServer
+from settings import config as watch_config
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -190,3 +191,31 @@ def smtp() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink
     sink.stop()
+
+
+def alert_env(tmp: Path, smtp_url: str) -> dict[str, str]:
+    """The WATCH_* variables of the alert tests: archive, private store and key in `tmp`, mail to the sink."""
+    return {
+        "WATCH_DB": str(tmp / "w.db"),
+        "WATCH_PRIVATE_DB": str(tmp / "private.db"),
+        "WATCH_KEY_FILE": str(tmp / "secret.key"),
+        "WATCH_SMTP_URL": smtp_url,
+        "WATCH_SECRET_KEY": "test-key",
+        "WATCH_PUBLIC_URL": "https://veille.example.org",
+    }
+
+
+def alert_config(tmp: Path, smtp_url: str, extra_yaml: str = "") -> watch_config.Config:
+    """The configuration the alert tests run with (alert_env), without rate limit; `extra_yaml` adds settings."""
+    (tmp / "c.yaml").write_text("alerts:\n  rate_per_minute: 100000\n" + extra_yaml, encoding="utf-8")
+    return watch_config.load(tmp / "c.yaml", env=alert_env(tmp, smtp_url))
+
+
+def run_signed_alerts(config: watch_config.Config, now: Any) -> dict:
+    """The alerts job with the test signing key in the environment (the links' tokens read it there)."""
+    from unittest.mock import patch
+
+    from alerts.run import run_alerts
+
+    with patch.dict(os.environ, {"WATCH_SECRET_KEY": "test-key"}):
+        return run_alerts(config, now=now)

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLE_PROFILE, SmtpSink, record
+from conftest import SAMPLE_PROFILE, SmtpSink, alert_config, alert_env, record, run_signed_alerts
 
 from alerts import subscribers as subs
-from alerts.run import run_alerts
 from alerts.tokens import Signer
 from alerts.web import AlertsWeb
 from archive.db import open_db
@@ -48,16 +47,8 @@ def corrigendum() -> dict:
 
 class World:
     def __init__(self, tmp: Path, smtp_url: str):
-        self.env = {
-            "WATCH_DB": str(tmp / "w.db"),
-            "WATCH_PRIVATE_DB": str(tmp / "private.db"),
-            "WATCH_KEY_FILE": str(tmp / "secret.key"),
-            "WATCH_SMTP_URL": smtp_url,
-            "WATCH_SECRET_KEY": "test-key",
-            "WATCH_PUBLIC_URL": "https://veille.example.org",
-        }
-        (tmp / "c.yaml").write_text("alerts:\n  rate_per_minute: 100000\n", encoding="utf-8")
-        self.config = watch_config.load(tmp / "c.yaml", env=self.env)
+        self.env = alert_env(tmp, smtp_url)
+        self.config = alert_config(tmp, smtp_url)
         self.db = open_db(tmp / "w.db")
         self.archive = Archive(self.db)
         self.private = open_private(tmp / "private.db")  # subscribers and their mail: never in the archive
@@ -72,15 +63,7 @@ class World:
         return subs.save(self.private, subs.validate(data))
 
     def alerts(self) -> dict:
-        import os
-
-        old = dict(os.environ)
-        os.environ.update({"WATCH_SECRET_KEY": "test-key"})
-        try:
-            return run_alerts(self.config, now=NOW)
-        finally:
-            os.environ.clear()
-            os.environ.update(old)
+        return run_signed_alerts(self.config, NOW)
 
 
 @pytest.fixture

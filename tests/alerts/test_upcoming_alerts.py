@@ -8,15 +8,13 @@ competition is the real TED notice 219998-2024 (CAP Excellence, Guadeloupe).
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SAMPLE_PROFILE, SmtpSink, record
+from conftest import FIXTURES, SAMPLE_PROFILE, SmtpSink, alert_config, record, run_signed_alerts
 
 from alerts import subscribers as subs
-from alerts.run import run_alerts
 from archive import upcoming
 from archive.db import open_db
 from archive.private import open_private
@@ -30,7 +28,6 @@ from notices.boamp import parse_record as parse_boamp
 from notices.checks import check
 from notices.eforms_xml import tree_from_xml
 from notices.model import Notice
-from settings import config as watch_config
 
 BEFORE = datetime(2026, 1, 10, 8, 0, tzinfo=UTC)  # the call 26-7308 is published on 21 January
 AFTER = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)  # and open until 27 February
@@ -56,16 +53,7 @@ def announcement() -> Notice:
 
 class World:
     def __init__(self, tmp: Path, smtp_url: str):
-        env = {
-            "WATCH_DB": str(tmp / "w.db"),
-            "WATCH_PRIVATE_DB": str(tmp / "private.db"),
-            "WATCH_KEY_FILE": str(tmp / "secret.key"),
-            "WATCH_SMTP_URL": smtp_url,
-            "WATCH_SECRET_KEY": "test-key",
-            "WATCH_PUBLIC_URL": "https://veille.example.org",
-        }
-        (tmp / "c.yaml").write_text("alerts:\n  rate_per_minute: 100000\n", encoding="utf-8")
-        self.config = watch_config.load(tmp / "c.yaml", env=env)
+        self.config = alert_config(tmp, smtp_url)
         self.db = open_db(tmp / "w.db")
         self.private = open_private(tmp / "private.db")
 
@@ -81,13 +69,7 @@ class World:
         return subs.save(self.private, subs.validate(data))
 
     def alerts(self, now: datetime) -> dict:
-        old = dict(os.environ)
-        os.environ["WATCH_SECRET_KEY"] = "test-key"
-        try:
-            return run_alerts(self.config, now=now)
-        finally:
-            os.environ.clear()
-            os.environ.update(old)
+        return run_signed_alerts(self.config, now)
 
 
 @pytest.fixture

@@ -4,17 +4,15 @@ and the newsletter's section. The archive: see leads_world (real DECP rows and B
 from __future__ import annotations
 
 import html as htmllib
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import SmtpSink
+from conftest import SmtpSink, alert_config, run_signed_alerts
 from leads_world import DECHETERIE, DECHETERIE_SIREN, LeadsArchive, contract
 
 from alerts import subscribers as subs
-from alerts.run import run_alerts
 from alerts.web_forms import NOTICE_KIND_LABELS
 from archive.db import open_db
 from archive.private import open_private
@@ -22,7 +20,6 @@ from leads.model import Rules
 from newsletter.content import Compiler, Filter
 from newsletter.leads import add_lead_section
 from newsletter.render import render
-from settings import config as watch_config
 
 NOW = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)  # 26-7308 (caterers, Normandy, 7 lots) is open until 27 February
 PROFILE = {
@@ -40,28 +37,13 @@ PROFILE = {
 
 class World:
     def __init__(self, tmp: Path, smtp_url: str):
-        self.env = {
-            "WATCH_DB": str(tmp / "w.db"),
-            "WATCH_PRIVATE_DB": str(tmp / "private.db"),
-            "WATCH_KEY_FILE": str(tmp / "secret.key"),
-            "WATCH_SMTP_URL": smtp_url,
-            "WATCH_SECRET_KEY": "test-key",
-            "WATCH_PUBLIC_URL": "https://veille.example.org",
-        }
         # the DECP rows were published on 2024-12-31: the digests look back far enough to offer them
-        (tmp / "c.yaml").write_text("alerts:\n  rate_per_minute: 100000\nleads:\n  award_days: 800\n", encoding="utf-8")
-        self.config = watch_config.load(tmp / "c.yaml", env=self.env)
+        self.config = alert_config(tmp, smtp_url, "leads:\n  award_days: 800\n")
         self.archive = LeadsArchive(open_db(tmp / "w.db"))
         self.private = open_private(tmp / "private.db")
 
     def alerts(self) -> dict:
-        old = dict(os.environ)
-        os.environ["WATCH_SECRET_KEY"] = "test-key"
-        try:
-            return run_alerts(self.config, now=NOW)
-        finally:
-            os.environ.clear()
-            os.environ.update(old)
+        return run_signed_alerts(self.config, NOW)
 
 
 @pytest.fixture
