@@ -523,8 +523,10 @@ TABLES.update(
                 "updated_at": "Mis à jour le",
             },
         },
-        "contract_raw": {"title": "Marchés bruts", "description": "Chaque marché tel que son fichier le donne.",
+        "contract_raw": {"title": "Marchés bruts", "description": "Chaque marché tel que son fichier le donne :"
+                         " son objet JSON, ou sa ligne CSV (son en-tête : header_id, dans contract_raw_headers).",
                          "hidden": True},
+        "contract_raw_headers": {"title": "En-têtes des fichiers CSV des marchés bruts", "hidden": True},
         "contracts_classified": {"title": "Classement des marchés (suivi)", "hidden": True},
     }
 )  # fmt: skip

@@ -93,6 +93,17 @@ class ContractStore:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
+        self._headers: dict[str, int] = {}
+
+    def _header_id(self, header: str | None) -> int | None:
+        """The id of a CSV header line in `contract_raw_headers` (stored once per file layout)."""
+        if header is None:
+            return None
+        if header not in self._headers:
+            self.db.conn.execute("insert or ignore into contract_raw_headers (header) values (?)", [header])
+            found = self.db.execute("select id from contract_raw_headers where header = ?", [header]).fetchone()
+            self._headers[header] = found[0]
+        return self._headers[header]
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
@@ -158,7 +169,11 @@ class ContractStore:
             for c in (by_uid[u] for u in changed_uids)
             for m in c.modifications
         ]
-        raws = [{"uid": u, "raw": by_uid[u].raw, "fetched_at": now} for u in changed_uids if by_uid[u].raw is not None]
+        raws = [
+            {"uid": u, "raw": c.raw, "fetched_at": now, "header_id": self._header_id(c.raw_header)}
+            for u, c in ((u, by_uid[u]) for u in changed_uids)
+            if c.raw is not None
+        ]
         with self.db.conn:
             # Link columns belong to the linker (archive.contract_links): an update keeps them.
             _upsert(self.db, "contracts", changed, ("uid",))

@@ -357,6 +357,8 @@ def _m012_contracts_classified(db: sqlite_utils.Database) -> None:
     db["contracts_classified"].create(
         {"uid": str, "content_hash": str, "taxonomy_version": str, "themes": int, "classified_at": str}, pk="uid"
     )
+
+
 def _m013_upcoming(db: sqlite_utils.Database) -> None:
     """Upcoming purchases (prior information, APProch programmes): when the call is expected, the source's
     value band, and the links from each upcoming purchase to the call later published (archive.upcoming)."""
@@ -381,6 +383,15 @@ def _m013_upcoming(db: sqlite_utils.Database) -> None:
     db["upcoming_links"].create_index(["call_source", "call_source_id"])
 
 
+def _m014_contract_raw_as_read(db: sqlite_utils.Database) -> None:
+    """A contract's raw record is its source text as read: the JSON object, or the CSV line(s) of a row, whose
+    header line is kept once per file layout in `contract_raw_headers` (`contract_raw.header_id`). Raw records
+    stored before keep their JSON (their header_id is null)."""
+    db["contract_raw_headers"].create({"id": int, "header": str}, pk="id")
+    db["contract_raw_headers"].create_index(["header"], unique=True)
+    db["contract_raw"].add_column("header_id", int)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_notices", _m001_notices),
     ("002_alt_ids_and_procedures", _m002_alt_ids_and_procedures),
@@ -395,6 +406,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("011_contracts_and_companies", _m011_contracts_and_companies),
     ("012_contracts_classified", _m012_contracts_classified),
     ("013_upcoming", _m013_upcoming),
+    ("014_contract_raw_as_read", _m014_contract_raw_as_read),
 ]
 
 

@@ -82,7 +82,8 @@ class Contract:
     winners: list[Winner] = field(default_factory=list)
     modifications: list[Modification] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # values set aside on entry, with why
-    raw: str | None = None  # the source record, verbatim
+    raw: str | None = None  # the source record, verbatim: its JSON text, or its CSV line(s)
+    raw_header: str | None = None  # the header line of the CSV file the raw line(s) come from
 
     @property
     def key(self) -> str:

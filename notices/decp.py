@@ -39,7 +39,7 @@ from formatting import clean_text
 from notices.checks import RecordError, date_bounds
 from notices.contracts import NO_SOCIAL_CONSIDERATION, SOCIAL_CONSIDERATIONS, Contract, Modification, Winner
 from notices.dates import parse_date
-from notices.streams import csv_rows, peek
+from notices.streams import CsvRecord, csv_records, peek
 from notices.values import cpv_codes, departement, departement_from_postal_code, siret
 
 SOURCE = "decp"
@@ -90,15 +90,15 @@ def read_contracts(stream: IO[bytes], *, dataset: str | None = None) -> Iterator
         for item in iter_json_records(stream):
             if isinstance(item, Problem):
                 yield item
-            elif not is_concession(item):
-                yield _guarded(lambda r=item: contract_from_json(r, dataset=dataset), item)
+            elif not is_concession(item[0]):
+                yield _guarded(lambda r=item[0]: contract_from_json(r, dataset=dataset), item[0], item[1])
         return
-    reader = csv_rows(stream)
+    records = csv_records(stream)
     if kind == "flat":
-        for row in reader:
-            yield _guarded(lambda r=row: contract_from_flat_row(r, dataset=dataset), row)
+        for rec in records:
+            yield _guarded(lambda r=rec.row: contract_from_flat_row(r, dataset=dataset), rec.row, rec.text, rec.header)
     else:
-        yield from contracts_from_tabular(reader, dataset=dataset)
+        yield from contracts_from_tabular(records, dataset=dataset)
 
 
 def is_concession(record: dict[str, Any]) -> bool:
@@ -111,15 +111,16 @@ def is_concession(record: dict[str, Any]) -> bool:
     return bool(record.get("concessionnaires") or record.get("autoriteConcedante"))
 
 
-def _guarded(build: Any, record: Any) -> Contract | Problem:
-    raw = _RAW(record)
+def _guarded(build: Any, record: Any, text: str, header: str | None = None) -> Contract | Problem:
+    """The contract `build` maps from `record`, keeping `text` (its source text) as its raw record; or the
+    Problem, whose raw is the record as JSON (a quarantined CSV row keeps its column names)."""
     try:
         contract = build()
     except RecordError as exc:
-        return Problem(str(exc), raw, _record_id(record))
+        return Problem(str(exc), _RAW(record), _record_id(record))
     except Exception as exc:  # a mapper bug must not stop the file; the record waits in quarantine
-        return Problem(f"mapper bug: {type(exc).__name__}: {exc}", raw, _record_id(record))
-    contract.raw = raw
+        return Problem(f"mapper bug: {type(exc).__name__}: {exc}", _RAW(record), _record_id(record))
+    contract.raw, contract.raw_header = text, header
     return contract
 
 
@@ -135,9 +136,9 @@ _ARRAY = re.compile(r'^\s*\[|"marches?"\s*:\s*(?:\{\s*"marche"\s*:\s*)?\[')  # a
 _DECODER = json.JSONDecoder()
 
 
-def iter_json_records(stream: IO[bytes]) -> Iterator[dict[str, Any] | Problem]:
+def iter_json_records(stream: IO[bytes]) -> Iterator[tuple[dict[str, Any], str] | Problem]:
     """The objects of the `marche` (2.0.x, 2022) or `marches` (2019) array, or of a root list of contracts,
-    decoded one at a time.
+    decoded one at a time, each with its source text (kept as the contract's raw record, verbatim).
 
     The file is never loaded whole: the array is found in the first bytes, then each object is decoded from a
     window refilled as needed. A record that is not an object is a Problem; a file cut in the middle of a
@@ -197,7 +198,7 @@ def iter_json_records(stream: IO[bytes]) -> Iterator[dict[str, Any] | Problem]:
             return
         index += 1
         if isinstance(value, dict):
-            yield value
+            yield value, buffer[pos:end]
         else:
             yield Problem(f"record {index} is a JSON {type(value).__name__}, not an object", json.dumps(value)[:2000])
         pos = end
@@ -647,19 +648,18 @@ def _holder_columns(row: dict[str, Any]) -> int:
 PENDING_ROWS = 5_000  # rows after which a contract not seen again is complete
 
 
-def contracts_from_tabular(
-    rows: Iterable[dict[str, Any]], *, dataset: str | None = None
-) -> Iterator[Contract | Problem]:
+def contracts_from_tabular(records: Iterable[CsvRecord], *, dataset: str | None = None) -> Iterator[Contract | Problem]:
     """Rows grouped by `uid` into contracts, streamed.
 
     The file writes the rows of one contract together; a contract is complete when its uid has not been seen
     for PENDING_ROWS rows (or at the end). A uid seen again after that is read as a separate reading with a
     warning (the store then keeps the last one).
     """
-    pending: dict[str, list[dict[str, Any]]] = {}
+    pending: dict[str, list[CsvRecord]] = {}
     last_seen: dict[str, int] = {}
     done: set[str] = set()
-    for n, row in enumerate(rows):
+    for n, rec in enumerate(records):
+        row = rec.row
         uid = _present(row.get("uid"))
         if uid is None:
             if _present(row.get("id")) and _present(row.get("acheteur_id")):
@@ -667,7 +667,7 @@ def contracts_from_tabular(
             else:
                 yield Problem("row without uid, nor buyer id and contract id", json.dumps(row, ensure_ascii=False))
                 continue
-        pending.setdefault(uid, []).append(row)
+        pending.setdefault(uid, []).append(rec)
         last_seen[uid] = n
         if n % min(1000, PENDING_ROWS) == 0:
             for old in [u for u, at in last_seen.items() if n - at >= PENDING_ROWS]:
@@ -678,17 +678,17 @@ def contracts_from_tabular(
         yield _tabular_group(uid, group, dataset, again=uid in done)
 
 
-def _tabular_group(uid: str, rows: list[dict[str, Any]], dataset: str | None, *, again: bool) -> Contract | Problem:
-    raw = json.dumps(rows, ensure_ascii=False)
+def _tabular_group(uid: str, records: list[CsvRecord], dataset: str | None, *, again: bool) -> Contract | Problem:
+    rows = [r.row for r in records]
     try:
         contract = contract_from_tabular_rows(uid, rows, dataset=dataset)
     except RecordError as exc:
-        return Problem(str(exc), raw, uid)
+        return Problem(str(exc), json.dumps(rows, ensure_ascii=False), uid)
     except Exception as exc:
-        return Problem(f"mapper bug: {type(exc).__name__}: {exc}", raw, uid)
+        return Problem(f"mapper bug: {type(exc).__name__}: {exc}", json.dumps(rows, ensure_ascii=False), uid)
     if again:
         contract.warnings.append("rows of this uid are not together in the file: only the later ones are read")
-    contract.raw = raw
+    contract.raw, contract.raw_header = "".join(r.text for r in records), records[0].header
     return contract
 
 

@@ -49,6 +49,23 @@ def test_a_rerun_changes_nothing_and_an_update_keeps_the_link(tmp_path: Path) ->
     assert db["contracts"].get("other")["social_clause"] is None
 
 
+def test_a_csv_row_is_kept_as_read_and_its_header_once_per_file_layout(tmp_path: Path) -> None:
+    header = "id;acheteur.id;objet\r\n"
+    contracts = [
+        _contract(uid=f"u{n}", raw=f"A{n};21340129200015;Carburant\r\n", raw_header=header) for n in range(3)
+    ] + [_contract(uid="json", raw='{"id": "A9"}')]
+    with open_db(tmp_path / "a.db") as db:
+        ContractStore(db).upsert_contracts(contracts)
+        ContractStore(db).upsert_contracts([_contract(uid="u9", raw="A9;x;y\r\n", raw_header=header)])
+        assert db["contract_raw_headers"].count == 1
+        rows = db.execute(
+            "select uid, raw, header from contract_raw left join contract_raw_headers h on h.id = header_id"
+            " order by uid"
+        ).fetchall()
+    assert rows[0] == ("json", '{"id": "A9"}', None)
+    assert rows[1] == ("u0", "A0;21340129200015;Carburant\r\n", header) and len(rows) == 5
+
+
 def test_a_tva_holder_has_no_siren() -> None:
     assert Winner("FR32918950000", "TVA").siren is None
     assert Winner("636550014", "SIREN").siren == "636550014"

@@ -331,3 +331,37 @@ def test_concessions_mixed_into_a_2019_list_are_not_read_as_contracts() -> None:
 def test_a_buyer_siret_written_with_spaces_gives_the_plain_uid() -> None:
     contract = contract_from_json({"id": "A1", "acheteur": {"id": "214 400 209 00018"}})
     assert contract.uid == "21440020900018A1" and contract.buyer_siret == "21440020900018"
+
+
+# -- the raw record is the source text, as read -----------------------------------------------------------
+def test_a_json_record_keeps_its_exact_source_text_as_raw() -> None:
+    body = b'{"marches": {"marche": [ {"id": "A1",  "acheteur": {"id": "21500222100012"}, "objet": "\\u00e9t\\u00e9"} ]}}'
+    (contract,) = read(body)
+    assert isinstance(contract, Contract)
+    assert contract.raw == '{"id": "A1",  "acheteur": {"id": "21500222100012"}, "objet": "\\u00e9t\\u00e9"}'
+    assert contract.raw_header is None and json.loads(contract.raw)["objet"] == "été"
+
+
+def test_a_flat_csv_row_keeps_its_line_and_the_header_and_a_quoted_newline_stays_in_it() -> None:
+    body = (
+        "\ufefftitulaire_id_1;id;acheteur.id;objet;montant\r\n"
+        "12345678900023;A1;21500222100012;Nettoyage;1000\r\n"
+        "\r\n"
+        '12345678900023;A2;21500222100012;"Espaces\r\nverts";2000\r\n'
+    ).encode()
+    first, second = (c for c in read(body) if isinstance(c, Contract))
+    assert first.raw == "12345678900023;A1;21500222100012;Nettoyage;1000\r\n"
+    assert second.raw == '12345678900023;A2;21500222100012;"Espaces\r\nverts";2000\r\n'  # not the blank line
+    assert first.raw_header == second.raw_header == "titulaire_id_1;id;acheteur.id;objet;montant\r\n"  # no BOM
+    header = next(csv.reader([first.raw_header], delimiter=";"))
+    assert dict(zip(header, next(csv.reader([second.raw], delimiter=";")), strict=True))["objet"] == "Espaces\r\nverts"
+
+
+def test_a_tabular_contract_keeps_its_lines_and_a_refused_row_keeps_its_column_names() -> None:
+    rows = [{**REUNION, "titulaire_id": h, "titulaire_typeIdentifiant": "SIRET", "montant": "1"} for h in ("1", "2")]
+    body = tabular(rows)
+    (contract,) = (c for c in read(body) if isinstance(c, Contract))
+    lines = body.decode().splitlines(keepends=True)
+    assert contract.raw == "".join(lines[1:]) and contract.raw_header == lines[0]
+    problem = read(tabular([{"objet": "sans identité"}]))[0]
+    assert isinstance(problem, Problem) and json.loads(problem.raw)["objet"] == "sans identité"
