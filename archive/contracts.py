@@ -77,14 +77,19 @@ def contract_row(contract: Contract) -> dict[str, Any]:
         "winners": len(contract.winners),
         "warnings": _json(contract.warnings) if contract.warnings else None,
     }
-    hashed = dict(row)
-    hashed["_winners"] = [(w.id, w.id_type, w.name) for w in contract.winners]
-    hashed["_modifications"] = [
-        (m.id, m.notified and m.notified.isoformat(), m.amount, m.duration_months, [w.id for w in m.winners])
-        for m in contract.modifications
-    ]
-    # repr of the sorted items: deterministic for these str/int/float/None/tuple values, and cheaper than JSON
-    row["content_hash"] = hashlib.sha1(repr(sorted(hashed.items())).encode()).hexdigest()
+    # The hash covers the row's values in their fixed order (the dict above), the holders and the
+    # modifications: repr is deterministic for these str/int/float/None/tuple values and much cheaper than
+    # JSON. (Changed in migration 014's release from a repr of the sorted items: the first re-load after the
+    # upgrade counts every contract once as updated, rewriting it with its links kept.)
+    hashed = (
+        tuple(row.values()),
+        [(w.id, w.id_type, w.name) for w in contract.winners],
+        [
+            (m.id, m.notified and m.notified.isoformat(), m.amount, m.duration_months, [w.id for w in m.winners])
+            for m in contract.modifications
+        ],
+    )
+    row["content_hash"] = hashlib.sha1(repr(hashed).encode()).hexdigest()
     return row
 
 
