@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import sqlite_utils
@@ -81,6 +82,18 @@ class Holder:
             return "no"
         return "unknown"
 
+    @property
+    def states(self) -> tuple[Tri, Tri, Tri, Tri]:
+        """The four states in CRITERIA order; they depend on the register's few values only, so they are worked
+        out once per combination (a national year has hundreds of thousands of holders, a few dozen kinds)."""
+        return _states(self.registered, self.ess, self.inclusive_kind, self.size)
+
+
+@lru_cache(maxsize=1024)
+def _states(registered: bool, ess: bool | None, kind: str | None, size: str | None) -> tuple[Tri, Tri, Tri, Tri]:
+    holder = Holder(None, None, None, 1.0, registered, ess, kind, size)
+    return (holder.ess_state, holder.inclusive_state, holder.sme_state, holder.charter_state)
+
 
 @dataclass(slots=True)  # a national year is 150,000 of them: no per-record __dict__
 class Awarded:
@@ -125,9 +138,18 @@ class Awarded:
         """Per criterion (ess, inclusive, sme, charter): the contract's state, the part of its amount known to
         be of the kind, the part whose holder is unknown (worked out once: every grouping reads it)."""
         amount = self.amount or 0.0
+        if not self.holders:
+            return dict.fromkeys(CRITERIA, ("unknown", 0.0, amount))
+        if len(self.holders) == 1:  # most contracts
+            holder = self.holders[0]
+            part = amount * holder.share
+            return {
+                c: (s, part if s == "yes" else 0.0, part if s == "unknown" else 0.0)
+                for c, s in zip(CRITERIA, holder.states, strict=True)
+            }
         out: dict[str, tuple[Tri, float, float]] = {}
-        for criterion in CRITERIA:
-            states = [(getattr(h, f"{criterion}_state"), h.share) for h in self.holders] or [("unknown", 1.0)]
+        for i, criterion in enumerate(CRITERIA):
+            states = [(h.states[i], h.share) for h in self.holders]
             kinds = {s for s, _ in states}
             state: Tri = "yes" if "yes" in kinds else ("unknown" if "unknown" in kinds else "no")
             yes = sum(amount * share for s, share in states if s == "yes")
