@@ -370,7 +370,9 @@ def social_considerations(value: Any, warnings: list[str]) -> tuple[list[str], b
     return codes, True
 
 
+@lru_cache(maxsize=4096)
 def _fold_label(value: str) -> str:
+    """Lower case, é/è folded, spaces collapsed; cached: labels repeat a handful of values."""
     return " ".join(value.lower().replace("é", "e").replace("è", "e").split())
 
 
@@ -387,12 +389,21 @@ def place_departement(code: Any, type_code: Any, warnings: list[str]) -> str | N
     département codes; a region or a country names none. A 5-character code labelled "Code département" (a
     commune or postal code under the wrong label, seen in real files) gives its département with a warning."""
     code = _present(code)
-    kind = _fold_label(str(_present(type_code) or ""))
     if code is None:
         return None
-    code = str(code).replace(" ", "").upper()
+    found, warning = _place(str(code).replace(" ", "").upper(), str(_present(type_code) or ""))
+    if warning:
+        warnings.append(warning)
+    return found
+
+
+@lru_cache(maxsize=16384)
+def _place(code: str, type_code: str) -> tuple[str | None, str | None]:
+    """(the département, a warning or None) of a place; cached: a national file names a few thousand places."""
+    kind = _fold_label(type_code)
     if "region" in kind or "pays" in kind:
-        return None
+        return None, None
+    warning = None
     if "postal" in kind:
         found = departement_from_postal_code(code)
     elif "departement" in kind:
@@ -400,14 +411,14 @@ def place_departement(code: Any, type_code: Any, warnings: list[str]) -> str | N
         if found is None and _COMMUNE.fullmatch(code):
             found = _from_insee(code)
             if found:
-                warnings.append(f"place {code} labelled 'Code département' is a commune or postal code")
+                warning = f"place {code} labelled 'Code département' is a commune or postal code"
     elif any(k in kind for k in ("commune", "arrondissement", "canton")):
         found = _from_insee(code)
     else:
         found = None
     if found is None and kind:
-        warnings.append(f"place {code[:20]!r} ({type_code}) names no département")
-    return found
+        warning = f"place {code[:20]!r} ({type_code}) names no département"
+    return found, warning
 
 
 def _from_insee(code: str) -> str | None:
@@ -512,6 +523,12 @@ def _last(modifications: list[Modification]) -> Modification:
     return ranked[-1][1]
 
 
+@lru_cache(maxsize=16384)
+def _cpv(value: str) -> str | None:
+    """The contract's CPV code (the first one named); cached: a national file uses a few thousand codes."""
+    return next(iter(cpv_codes([value])), None)
+
+
 # -- JSON records (2.0.x, 2022, 2019) ----------------------------------------------------------------
 def contract_from_json(record: dict[str, Any], *, dataset: str | None = None) -> Contract:
     warnings: list[str] = []
@@ -532,7 +549,7 @@ def contract_from_json(record: dict[str, Any], *, dataset: str | None = None) ->
         buyer_siret=_buyer_siret(buyer_id, warnings),
         buyer_name=_text(buyer.get("nom") if isinstance(buyer, dict) else None, LIMITS["buyer_name"]),
         object=_text(record.get("objet"), LIMITS["object"]),
-        cpv=next(iter(cpv_codes([str(_present(record.get("codeCPV")) or "")])), None),
+        cpv=_cpv(str(_present(record.get("codeCPV")) or "")),
         procedure=_text(record.get("procedure"), 200),
         notified=_date(record.get("dateNotification"), "notification date", warnings),
         published=_date(record.get("datePublicationDonnees"), "publication date", warnings),

@@ -335,7 +335,9 @@ def test_a_buyer_siret_written_with_spaces_gives_the_plain_uid() -> None:
 
 # -- the raw record is the source text, as read -----------------------------------------------------------
 def test_a_json_record_keeps_its_exact_source_text_as_raw() -> None:
-    body = b'{"marches": {"marche": [ {"id": "A1",  "acheteur": {"id": "21500222100012"}, "objet": "\\u00e9t\\u00e9"} ]}}'
+    body = (
+        b'{"marches": {"marche": [ {"id": "A1",  "acheteur": {"id": "21500222100012"}, "objet": "\\u00e9t\\u00e9"} ]}}'
+    )
     (contract,) = read(body)
     assert isinstance(contract, Contract)
     assert contract.raw == '{"id": "A1",  "acheteur": {"id": "21500222100012"}, "objet": "\\u00e9t\\u00e9"}'
