@@ -79,8 +79,7 @@ def contract_row(contract: Contract) -> dict[str, Any]:
     }
     # The hash covers the row's values in their fixed order (the dict above), the holders and the
     # modifications: repr is deterministic for these str/int/float/None/tuple values and much cheaper than
-    # JSON. (Changed in migration 014's release from a repr of the sorted items: the first re-load after the
-    # upgrade counts every contract once as updated, rewriting it with its links kept.)
+    # JSON. Changing its form counts every contract once as updated on the next load (README, Upgrade).
     hashed = (
         tuple(row.values()),
         [(w.id, w.id_type, w.name) for w in contract.winners],

@@ -140,20 +140,18 @@ class Awarded:
         amount = self.amount or 0.0
         if not self.holders:
             return dict.fromkeys(CRITERIA, ("unknown", 0.0, amount))
-        if len(self.holders) == 1:  # most contracts
-            holder = self.holders[0]
-            part = amount * holder.share
-            return {
-                c: (s, part if s == "yes" else 0.0, part if s == "unknown" else 0.0)
-                for c, s in zip(CRITERIA, holder.states, strict=True)
-            }
+        holders = [(h.states, amount * h.share) for h in self.holders]
         out: dict[str, tuple[Tri, float, float]] = {}
         for i, criterion in enumerate(CRITERIA):
-            states = [(h.states[i], h.share) for h in self.holders]
-            kinds = {s for s, _ in states}
-            state: Tri = "yes" if "yes" in kinds else ("unknown" if "unknown" in kinds else "no")
-            yes = sum(amount * share for s, share in states if s == "yes")
-            unknown = sum(amount * share for s, share in states if s == "unknown")
+            state: Tri = "no"  # yes if one holder is, else unknown if one is unknown
+            yes = unknown = 0.0
+            for states, part in holders:
+                if states[i] == "yes":
+                    state, yes = "yes", yes + part
+                elif states[i] == "unknown":
+                    unknown += part
+                    if state == "no":
+                        state = "unknown"
             out[criterion] = (state, yes, unknown)
         return out
 

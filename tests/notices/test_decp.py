@@ -367,3 +367,14 @@ def test_a_tabular_contract_keeps_its_lines_and_a_refused_row_keeps_its_column_n
     assert contract.raw == "".join(lines[1:]) and contract.raw_header == lines[0]
     problem = read(tabular([{"objet": "sans identité"}]))[0]
     assert isinstance(problem, Problem) and json.loads(problem.raw)["objet"] == "sans identité"
+
+
+def test_a_place_read_again_gives_its_warning_again() -> None:
+    """The place lookup is cached; its warning must still reach every contract that names the place."""
+    for _ in range(2):
+        warnings: list[str] = []
+        assert place_departement("75056", "Code département", warnings) == "75"
+        assert warnings == ["place 75056 labelled 'Code département' is a commune or postal code"]
+        warnings = []
+        assert place_departement("ZZ", "Code commune", warnings) is None
+        assert warnings == ["place 'ZZ' (Code commune) names no département"]
