@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
 from archive.db import now_iso
-from archive.store import UpsertCounts, sort_changes
+from archive.store import UpsertCounts, first_seen_of_changes
 from notices.companies import Company
 from notices.contracts import Contract
 
@@ -44,8 +44,23 @@ def _bool(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
+CONTRACT_COLUMNS = (
+    "uid", "id", "source", "dataset", "nature", "buyer_siret", "buyer_name", "object", "cpv", "procedure", "notified",
+    "published", "duration_months", "amount", "initial_amount", "place_code", "place_type", "departement", "social",
+    "social_stated", "social_clause", "social_criterion", "reserved", "environmental", "subcontracting_declared",
+    "grouping", "framework_id", "winners", "warnings", "content_hash",
+)  # fmt: skip  # contract_row's keys, in order: the columns of ContractRows.values
+WINNER_COLUMNS = ("uid", "position", "winner_id", "id_type", "siren", "name")
+MODIFICATION_COLUMNS = ("uid", "modification_id", "notified", "published", "amount", "duration_months", "winners")
+RAW_COLUMNS = ("uid", "raw", "fetched_at", "header_id")
+COMPANY_COLUMNS = (
+    "siren", "name", "ess", "inclusive_kind", "size", "headcount_band", "naf", "legal_category", "sources",
+    "updated_at",
+)  # fmt: skip
+
+
 def contract_row(contract: Contract) -> dict[str, Any]:
-    """The `contracts` row of a contract (without timestamps and link columns)."""
+    """The `contracts` row of a contract (without timestamps and link columns), keys in CONTRACT_COLUMNS order."""
     row = {
         "uid": contract.uid,
         "id": contract.id,
@@ -78,18 +93,54 @@ def contract_row(contract: Contract) -> dict[str, Any]:
         "warnings": _json(contract.warnings) if contract.warnings else None,
     }
     # The hash covers the row's values in their fixed order (the dict above), the holders and the
-    # modifications: repr is deterministic for these str/int/float/None/tuple values and much cheaper than
-    # JSON. Changing its form counts every contract once as updated on the next load (README, Upgrade).
+    # modifications, serialized by marshal's version 2 (no object references, so the same values always give
+    # the same bytes; str/int/float/None/tuple only), much cheaper than JSON or repr. Changing its form counts
+    # every contract once as updated on the next load (README, Upgrade).
     hashed = (
         tuple(row.values()),
-        [(w.id, w.id_type, w.name) for w in contract.winners],
+        tuple((w.id, w.id_type, w.name) for w in contract.winners),
+        tuple(
+            (m.id, m.notified and m.notified.isoformat(), m.amount, m.duration_months, tuple(w.id for w in m.winners))
+            for m in contract.modifications
+        ),
+    )
+    row["content_hash"] = hashlib.sha1(marshal.dumps(hashed, 2)).hexdigest()
+    return row
+
+
+class ContractRows(NamedTuple):
+    """A contract as the rows it is written as. Worked out without the archive, so that a big file's reader
+    process can prepare them while the writing process writes (watch.files); plain values, cheap to pickle."""
+
+    uid: str
+    values: tuple[Any, ...]  # the `contracts` row (contract_row), in CONTRACT_COLUMNS order: content hash last
+    winners: list[tuple[Any, ...]]  # `contract_winners` rows, in WINNER_COLUMNS order
+    modifications: list[tuple[Any, ...]]  # `contract_modifications` rows, in MODIFICATION_COLUMNS order
+    raw: str | None  # the source record as read
+    raw_header: str | None  # the CSV header line the raw line(s) belong to
+
+
+def contract_rows(contract: Contract) -> ContractRows:
+    uid = contract.uid
+    return ContractRows(
+        uid,
+        tuple(contract_row(contract).values()),
+        [(uid, i, w.id, w.id_type, w.siren, w.name) for i, w in enumerate(contract.winners)],
         [
-            (m.id, m.notified and m.notified.isoformat(), m.amount, m.duration_months, [w.id for w in m.winners])
+            (
+                uid,
+                m.id,
+                m.notified.isoformat() if m.notified else None,
+                m.published.isoformat() if m.published else None,
+                m.amount,
+                m.duration_months,
+                _json([{"id": w.id, "id_type": w.id_type} for w in m.winners]) if m.winners else None,
+            )
             for m in contract.modifications
         ],
+        contract.raw,
+        contract.raw_header,
     )
-    row["content_hash"] = hashlib.sha1(repr(hashed).encode()).hexdigest()
-    return row
 
 
 class ContractStore:
@@ -134,15 +185,18 @@ class ContractStore:
                     self.db.conn.execute(sql)
 
     def upsert_contracts(self, contracts: Iterable[Contract]) -> UpsertCounts:
-        by_uid: dict[str, Contract] = {}
-        for c in contracts:
+        return self.write([contract_rows(c) for c in contracts])
+
+    def write(self, prepared: Iterable[ContractRows]) -> UpsertCounts:
+        """Write contracts already turned into rows (`contract_rows`): new and changed ones only, by hash."""
+        by_uid: dict[str, ContractRows] = {}
+        for c in prepared:
             by_uid[c.uid] = c  # the last reading of a contract in a batch wins
         counts = UpsertCounts()
         if not by_uid:
             return counts
-        rows = {uid: contract_row(c) for uid, c in by_uid.items()}
         existing: dict[str, tuple[str, str]] = {}
-        uids = list(rows)
+        uids = list(by_uid)
         for i in range(0, len(uids), 500):
             chunk = uids[i : i + 500]
             marks = ",".join("?" * len(chunk))
@@ -151,43 +205,25 @@ class ContractStore:
             ):
                 existing[uid] = (content_hash, first_seen)
         now = now_iso()
-        changed_uids = sort_changes(rows, existing, now, counts)
-        if not changed_uids:
+        hashes = {uid: c.values[-1] for uid, c in by_uid.items()}
+        first_seen = first_seen_of_changes(hashes, existing, now, counts)
+        if not first_seen:
             return counts
-        changed = [rows[u] for u in changed_uids]
-        winners = [
-            {"uid": c.uid, "position": i, "winner_id": w.id, "id_type": w.id_type, "siren": w.siren, "name": w.name}
-            for c in (by_uid[u] for u in changed_uids)
-            for i, w in enumerate(c.winners)
-        ]
-        modifications = [
-            {
-                "uid": c.uid,
-                "modification_id": m.id,
-                "notified": m.notified.isoformat() if m.notified else None,
-                "published": m.published.isoformat() if m.published else None,
-                "amount": m.amount,
-                "duration_months": m.duration_months,
-                "winners": _json([{"id": w.id, "id_type": w.id_type} for w in m.winners]) if m.winners else None,
-            }
-            for c in (by_uid[u] for u in changed_uids)
-            for m in c.modifications
-        ]
-        raws = [
-            {"uid": u, "raw": c.raw, "fetched_at": now, "header_id": self._header_id(c.raw_header)}
-            for u, c in ((u, by_uid[u]) for u in changed_uids)
-            if c.raw is not None
-        ]
+        changed = [by_uid[u] for u in first_seen]
+        rows = [(*c.values, first_seen[c.uid], now) for c in changed]
+        raws = [(c.uid, c.raw, now, self._header_id(c.raw_header)) for c in changed if c.raw is not None]
         with self.db.conn:
             # Link columns belong to the linker (archive.contract_links): an update keeps them.
-            _upsert(self.db, "contracts", changed, ("uid",))
+            _upsert(self.db, "contracts", (*CONTRACT_COLUMNS, "first_seen", "updated_at"), rows, ("uid",))
             # a new contract has no holders nor modifications yet: only an updated one's are cleared
-            updated = [(u,) for u in changed_uids if u in existing]
+            updated = [(u,) for u in first_seen if u in existing]
             for table in ("contract_winners", "contract_modifications"):
                 self.db.conn.executemany(f"delete from {table} where uid = ?", updated)
-            _upsert(self.db, "contract_winners", winners, ("uid", "position"))
-            _upsert(self.db, "contract_modifications", modifications, ("uid", "modification_id"))
-            _upsert(self.db, "contract_raw", raws, ("uid",))
+            _insert(self.db, "contract_winners", WINNER_COLUMNS, [w for c in changed for w in c.winners])
+            _insert(
+                self.db, "contract_modifications", MODIFICATION_COLUMNS, [m for c in changed for m in c.modifications]
+            )
+            _insert(self.db, "contract_raw", RAW_COLUMNS, raws)
         return counts
 
     def upsert_companies(self, companies: Iterable[Company]) -> int:
@@ -205,32 +241,33 @@ class ContractStore:
                 merged[row["siren"]] = _merge(_company(row), merged[row["siren"]])
         now = now_iso()
         rows = [
-            {
-                "siren": c.siren,
-                "name": c.name,
-                "ess": None if c.ess is None else int(c.ess),
-                "inclusive_kind": c.inclusive_kind,
-                "size": c.size,
-                "headcount_band": c.headcount_band,
-                "naf": c.naf,
-                "legal_category": c.legal_category,
-                "sources": _json(c.sources),
-                "updated_at": now,
-            }
+            (
+                c.siren,
+                c.name,
+                None if c.ess is None else int(c.ess),
+                c.inclusive_kind,
+                c.size,
+                c.headcount_band,
+                c.naf,
+                c.legal_category,
+                _json(c.sources),
+                now,
+            )
             for c in merged.values()
         ]
         with self.db.conn:
-            _upsert(self.db, "companies", rows, ("siren",))
+            _upsert(self.db, "companies", COMPANY_COLUMNS, rows, ("siren",))
         return len(rows)
 
 
-def _upsert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
-    """Insert rows (all with the same columns), updating only those columns of a row already there: the
-    columns a row does not carry (the contracts' link columns) keep their values. Plain executemany: on a
-    year of contracts this is several times faster than sqlite_utils' upsert_all."""
+def _upsert(
+    db: sqlite_utils.Database, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], key: tuple[str, ...]
+) -> None:
+    """Insert rows (tuples in `columns` order), updating only those columns of a row already there: the columns a
+    row does not carry (the contracts' link columns) keep their values. Plain executemany: on a year of
+    contracts this is several times faster than sqlite_utils' upsert_all."""
     if not rows:
         return
-    columns = list(rows[0])
     names = ", ".join(f'"{c}"' for c in columns)
     updates = (
         ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key) or f'"{key[0]}" = excluded."{key[0]}"'
@@ -239,8 +276,15 @@ def _upsert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]], k
         f'insert into "{table}" ({names}) values ({", ".join("?" * len(columns))}) '
         f"on conflict ({', '.join(key)}) do update set {updates}"
     )
-    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-    db.conn.executemany(sql, map(values, rows))
+    db.conn.executemany(sql, rows)
+
+
+def _insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Rows as tuples in `columns` order, replacing a row of the same key (their rows were cleared first)."""
+    if rows:
+        names = ", ".join(f'"{c}"' for c in columns)
+        sql = f'insert or replace into "{table}" ({names}) values ({", ".join("?" * len(columns))})'
+        db.conn.executemany(sql, rows)
 
 
 def _company(row: dict[str, Any]) -> Company:

@@ -40,27 +40,34 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def sort_changes(
-    rows: dict[Key, dict[str, Any]], existing: dict[Key, tuple[str, str]], now: str, counts: UpsertCounts
-) -> list[Key]:
-    """The keys of the rows to write, by content hash against `existing` (key -> (content_hash, first_seen)):
-    a new row gets `first_seen` now, an updated one keeps its own, an unchanged one is not written at all;
-    the changed rows get `updated_at` now. Shared by every hash-keyed table (notices, contracts)."""
-    changed = []
-    for key, row in rows.items():
+def first_seen_of_changes(
+    hashes: dict[Key, str], existing: dict[Key, tuple[str, str]], now: str, counts: UpsertCounts
+) -> dict[Key, str]:
+    """The keys to write, each with its `first_seen`, by content hash against `existing` (key -> (content_hash,
+    first_seen)): a new row is first seen now, an updated one keeps its own, an unchanged one is not written
+    at all (and not in the result). Shared by every hash-keyed table (notices, contracts)."""
+    changed: dict[Key, str] = {}
+    for key, content_hash in hashes.items():
         old = existing.get(key)
         if old is None:
             counts.new += 1
-            row["first_seen"] = now
-        elif old[0] == row["content_hash"]:
+            changed[key] = now
+        elif old[0] == content_hash:
             counts.unchanged += 1
-            continue
         else:
             counts.updated += 1
-            row["first_seen"] = old[1]
-        row["updated_at"] = now
-        changed.append(key)
+            changed[key] = old[1]
     return changed
+
+
+def sort_changes(
+    rows: dict[Key, dict[str, Any]], existing: dict[Key, tuple[str, str]], now: str, counts: UpsertCounts
+) -> list[Key]:
+    """The keys of the rows to write (first_seen_of_changes), their rows given `first_seen` and `updated_at`."""
+    changed = first_seen_of_changes({k: row["content_hash"] for k, row in rows.items()}, existing, now, counts)
+    for key, first_seen in changed.items():
+        rows[key]["first_seen"], rows[key]["updated_at"] = first_seen, now
+    return list(changed)
 
 
 def notice_row(notice: Notice) -> dict[str, Any]:

@@ -52,7 +52,7 @@ NOT_STATED = frozenset({"Sans objet"})
 LIMITS = {"object": 1_000, "buyer_name": 500, "name": 500, "id": 200}
 CHUNK = 1 << 20
 _RAW = json.JSONEncoder(ensure_ascii=False, default=str).encode  # the source record, verbatim: one encoder
-_SPACE, _SPACES, _SPACE_OR_DOT = re.compile(r"\s"), re.compile(r"\s+"), re.compile(r"[\s.]")
+_SPACE_OR_DOT = re.compile(r"[\s.]")
 _COMMUNE = re.compile(r"\d{5}|2[AB]\d{3}")
 _CORSICA, _OVERSEAS, _TWO_DIGITS = re.compile(r"^2[AB]"), re.compile(r"^9[78]\d"), re.compile(r"^\d{2}")
 
@@ -221,6 +221,9 @@ def _present(value: Any) -> Any:
 
 
 def _text(value: Any, limit: int) -> str | None:
+    if type(value) is str:  # as _present, inline: most fields of every row
+        value = value.strip()
+        return None if value in MISSING else _clean(value, limit)
     value = _present(value)
     if value is None:
         return None
@@ -272,11 +275,11 @@ def _months(value: Any, what: str, warnings: list[str]) -> int | None:
     return int(months)
 
 
-def _date(value: Any, what: str, warnings: list[str]) -> date | None:
+def _date(value: Any, what: str, warnings: list[str], today: date | None = None) -> date | None:
     value = _present(value)
     if value is None:
         return None
-    day, problem = _checked_date(value if isinstance(value, str) else repr(value), date.today())
+    day, problem = _checked_date(value if isinstance(value, str) else repr(value), today or date.today())
     if problem:
         warnings.append(f"{what} {problem}: set aside")
     return day
@@ -443,7 +446,7 @@ def winner(raw: Any, warnings: list[str], *, name: Any = None) -> Winner | None:
     if ident is None:
         warnings.append("a holder has no id: ignored")
         return None
-    ident = _SPACE.sub("", str(ident))[:50]
+    ident = "".join(str(ident).split())[:50]
     id_type = _present(raw.get("typeIdentifiant"))
     id_type = str(id_type).upper() if id_type else None
     if id_type in (None, "SIRET") and ident.isdigit() and len(ident) != 14:
@@ -454,7 +457,8 @@ def winner(raw: Any, warnings: list[str], *, name: Any = None) -> Winner | None:
 def winners(raw: Any, warnings: list[str]) -> list[Winner]:
     """Holders from a list that may nest lists (older files wrap modification holders in up to four)."""
     out: list[Winner] = []
-    for item in _flatten(raw):
+    flat = type(raw) is list and all(type(item) is dict for item in raw)  # most records: no nested lists
+    for item in raw if flat else _flatten(raw):
         w = winner(item, warnings)
         if w and all(w.id != o.id for o in out):
             out.append(w)
@@ -486,7 +490,7 @@ def _plain_id(value: Any, what: str) -> str | None:
         return None
     if isinstance(value, (dict, list)):
         raise RecordError(f"{what} {json.dumps(value)[:60]} is not a single id")
-    text = _SPACES.sub(" ", str(value)).strip()
+    text = " ".join(str(value).split())
     if len(text) > LIMITS["id"]:
         raise RecordError(f"{what} is {len(text)} characters long: not an id")
     return text
@@ -495,7 +499,7 @@ def _plain_id(value: Any, what: str) -> str | None:
 def _buyer_siret(buyer_id: str | None, warnings: list[str]) -> str | None:
     if buyer_id is None:
         return None
-    found = siret(buyer_id)
+    found = _siret(buyer_id)
     if found is None:
         warnings.append(f"buyer SIRET {buyer_id[:20]!r} is not 14 digits: set aside")
     return found
@@ -523,6 +527,12 @@ def _last(modifications: list[Modification]) -> Modification:
     return ranked[-1][1]
 
 
+@lru_cache(maxsize=65536)
+def _siret(value: str) -> str | None:
+    """notices.values.siret, cached: a national file names tens of thousands of buyers, each many times."""
+    return siret(value)
+
+
 @lru_cache(maxsize=16384)
 def _cpv(value: str) -> str | None:
     """The contract's CPV code (the first one named); cached: a national file uses a few thousand codes."""
@@ -532,6 +542,7 @@ def _cpv(value: str) -> str | None:
 # -- JSON records (2.0.x, 2022, 2019) ----------------------------------------------------------------
 def contract_from_json(record: dict[str, Any], *, dataset: str | None = None) -> Contract:
     warnings: list[str] = []
+    today = date.today()  # the bounds of a plausible date, once per record
     buyer = record.get("acheteur")
     buyer_id = _plain_id(buyer.get("id") if isinstance(buyer, dict) else record.get("acheteur.id"), "buyer id")
     if buyer_id and not buyer_id.isdigit() and _SPACE_OR_DOT.sub("", buyer_id).isdigit():
@@ -551,8 +562,8 @@ def contract_from_json(record: dict[str, Any], *, dataset: str | None = None) ->
         object=_text(record.get("objet"), LIMITS["object"]),
         cpv=_cpv(str(_present(record.get("codeCPV")) or "")),
         procedure=_text(record.get("procedure"), 200),
-        notified=_date(record.get("dateNotification"), "notification date", warnings),
-        published=_date(record.get("datePublicationDonnees"), "publication date", warnings),
+        notified=_date(record.get("dateNotification"), "notification date", warnings, today),
+        published=_date(record.get("datePublicationDonnees"), "publication date", warnings, today),
         duration_months=_months(record.get("dureeMois"), "duration", warnings),
         amount=amount,
         initial_amount=amount,
@@ -578,12 +589,16 @@ def contract_from_json(record: dict[str, Any], *, dataset: str | None = None) ->
             Modification(
                 id=str(_present(mod.get("id")) or i + 1),
                 notified=_date(
-                    mod.get("dateNotificationModification") or mod.get("dateNotification"), f"{where} date", warnings
+                    mod.get("dateNotificationModification") or mod.get("dateNotification"),
+                    f"{where} date",
+                    warnings,
+                    today,
                 ),
                 published=_date(
                     mod.get("datePublicationDonneesModification") or mod.get("datePublicationDonnees"),
                     f"{where} publication date",
                     warnings,
+                    today,
                 ),
                 amount=_amount(mod.get("montant"), f"{where} amount", warnings),
                 duration_months=_months(mod.get("dureeMois"), f"{where} duration", warnings),
@@ -594,46 +609,44 @@ def contract_from_json(record: dict[str, Any], *, dataset: str | None = None) ->
 
 
 # -- the flattened "decp augmenté" CSV ---------------------------------------------------------------
+_FLAT_FIELDS = (
+    "nature",
+    "objet",
+    "codeCPV",
+    "procedure",
+    "dureeMois",
+    "dateNotification",
+    "datePublicationDonnees",
+    "montant",
+    "sousTraitanceDeclaree",
+    "typeGroupementOperateurs",
+    "idAccordCadre",
+    "source",
+    "considerationsSociales",
+    "considerationsEnvironnementales",
+    "uid",
+)  # the flat columns read under their JSON name
+_HOLDER_KEYS = tuple(
+    (f"titulaire_id_{n}", f"titulaire_typeIdentifiant_{n}", f"titulaire_denominationSociale_{n}") for n in range(1, 100)
+)
+
+
 def contract_from_flat_row(row: dict[str, Any], *, dataset: str | None = None) -> Contract:
     """One row = one contract; holders in titulaire_id_1..3; a modification in the *Modification columns."""
-    warnings: list[str] = []
-    record: dict[str, Any] = {
-        "id": row.get("id"),
-        "acheteur.id": row.get("acheteur.id") or row.get("acheteur_id"),
-        "lieuExecution": {
-            "code": row.get("lieuExecution.code") or row.get("lieuExecution_code"),
-            "typeCode": row.get("lieuExecution.typeCode") or row.get("lieuExecution_typeCode"),
-        },
-        "titulaires": [
-            {
-                "id": row.get(f"titulaire_id_{n}"),
-                "typeIdentifiant": row.get(f"titulaire_typeIdentifiant_{n}"),
-                "denominationSociale": row.get(f"titulaire_denominationSociale_{n}"),
-            }
-            for n in range(1, 1 + _holder_columns(row))
-            if _present(row.get(f"titulaire_id_{n}"))
-        ],
-        **{
-            k: row.get(k)
-            for k in (
-                "nature",
-                "objet",
-                "codeCPV",
-                "procedure",
-                "dureeMois",
-                "dateNotification",
-                "datePublicationDonnees",
-                "montant",
-                "sousTraitanceDeclaree",
-                "typeGroupementOperateurs",
-                "idAccordCadre",
-                "source",
-                "considerationsSociales",
-                "considerationsEnvironnementales",
-                "uid",
-            )
-        },
+    record: dict[str, Any] = {k: row.get(k) for k in _FLAT_FIELDS}
+    record["id"] = row.get("id")
+    record["acheteur.id"] = row.get("acheteur.id") or row.get("acheteur_id")
+    record["lieuExecution"] = {
+        "code": row.get("lieuExecution.code") or row.get("lieuExecution_code"),
+        "typeCode": row.get("lieuExecution.typeCode") or row.get("lieuExecution_typeCode"),
     }
+    holders = []
+    for ident, kind, name in _HOLDER_KEYS:
+        if ident not in row:
+            break
+        if _present(row[ident]):
+            holders.append({"id": row[ident], "typeIdentifiant": row.get(kind), "denominationSociale": row.get(name)})
+    record["titulaires"] = holders
     if _present(row.get("idModification")):
         holder = _present(row.get("idTitulaireModification"))
         record["modifications"] = [
@@ -648,17 +661,7 @@ def contract_from_flat_row(row: dict[str, Any], *, dataset: str | None = None) -
                 else [],
             }
         ]
-    contract = contract_from_json(record, dataset=dataset)
-    contract.warnings[:0] = warnings
-    return contract
-
-
-def _holder_columns(row: dict[str, Any]) -> int:
-    """How many titulaire_id_N columns the file has (3 in the ministry's export)."""
-    n = 0
-    while f"titulaire_id_{n + 1}" in row:
-        n += 1
-    return n
+    return contract_from_json(record, dataset=dataset)
 
 
 # -- the consolidated tabular file (decp-processing) -------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from archive.contracts import ContractStore
+from archive.contracts import CONTRACT_COLUMNS, ContractStore, contract_row
 from archive.db import open_db
 from notices.companies import Company
 from notices.contracts import Contract, Modification, Winner
@@ -79,3 +79,7 @@ def test_the_register_merges_files_without_forgetting(tmp_path: Path) -> None:
     store.upsert_companies([Company("123456789", inclusive_kind="EI", sources=["siae"])])
     row = db["companies"].get("123456789")
     assert (row["name"], row["ess"], row["inclusive_kind"], row["sources"]) == ("Régie", 1, "EI", '["siae", "sirene"]')
+
+
+def test_the_written_columns_are_the_rows_keys_in_order() -> None:
+    assert tuple(contract_row(_contract())) == CONTRACT_COLUMNS

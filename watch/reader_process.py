@@ -1,0 +1,33 @@
+"""`python -m watch.reader_process FILE`: a DECP file's batches (watch.files._read_batches), pickled on stdout.
+
+Started by watch.files for a big file, so that reading and mapping run beside the writing process. What it
+writes is only for that process: each batch, then None; a file it cannot read ends with its one-line reason
+(a str) instead. A bug ends it with a traceback on stderr and no None, which the writing process reports.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from pathlib import Path
+
+from notices.checks import RecordError
+from watch.files import READ_ERRORS, FileProblem, _read_batches
+
+
+def main(path: str) -> int:
+    out = sys.stdout.buffer
+    try:
+        for batch in _read_batches(Path(path)):
+            pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(None, out)
+    except (RecordError, FileProblem, *READ_ERRORS) as exc:
+        pickle.dump(str(exc), out)
+    except BrokenPipeError:  # the writing process stopped reading (it failed or was interrupted)
+        return 1
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
