@@ -48,8 +48,9 @@ CONTRACT_COLUMNS = (
     "uid", "id", "source", "dataset", "nature", "buyer_siret", "buyer_name", "object", "cpv", "procedure", "notified",
     "published", "duration_months", "amount", "initial_amount", "place_code", "place_type", "departement", "social",
     "social_stated", "social_clause", "social_criterion", "reserved", "environmental", "subcontracting_declared",
-    "grouping", "framework_id", "winners", "warnings", "content_hash",
+    "grouping", "framework_id", "winners", "warnings",
 )  # fmt: skip  # contract_row's keys, in order: the columns of ContractRows.values
+WRITTEN_COLUMNS = (*CONTRACT_COLUMNS, "content_hash", "first_seen", "updated_at")
 WINNER_COLUMNS = ("uid", "position", "winner_id", "id_type", "siren", "name")
 MODIFICATION_COLUMNS = ("uid", "modification_id", "notified", "published", "amount", "duration_months", "winners")
 RAW_COLUMNS = ("uid", "raw", "fetched_at", "header_id")
@@ -60,7 +61,8 @@ COMPANY_COLUMNS = (
 
 
 def contract_row(contract: Contract) -> dict[str, Any]:
-    """The `contracts` row of a contract (without timestamps and link columns), keys in CONTRACT_COLUMNS order."""
+    """The `contracts` row of a contract (without hash, timestamps and link columns), keys in CONTRACT_COLUMNS
+    order."""
     row = {
         "uid": contract.uid,
         "id": contract.id,
@@ -92,19 +94,6 @@ def contract_row(contract: Contract) -> dict[str, Any]:
         "winners": len(contract.winners),
         "warnings": _json(contract.warnings) if contract.warnings else None,
     }
-    # The hash covers the row's values in their fixed order (the dict above), the holders and the
-    # modifications, serialized by marshal's version 2 (no object references, so the same values always give
-    # the same bytes; str/int/float/None/tuple only), much cheaper than JSON or repr. Changing its form counts
-    # every contract once as updated on the next load (README, Upgrade).
-    hashed = (
-        tuple(row.values()),
-        tuple((w.id, w.id_type, w.name) for w in contract.winners),
-        tuple(
-            (m.id, m.notified and m.notified.isoformat(), m.amount, m.duration_months, tuple(w.id for w in m.winners))
-            for m in contract.modifications
-        ),
-    )
-    row["content_hash"] = hashlib.sha1(marshal.dumps(hashed, 2)).hexdigest()
     return row
 
 
@@ -113,7 +102,7 @@ class ContractRows(NamedTuple):
     process can prepare them while the writing process writes (watch.files); plain values, cheap to pickle."""
 
     uid: str
-    values: tuple[Any, ...]  # the `contracts` row (contract_row), in CONTRACT_COLUMNS order: content hash last
+    values: tuple[Any, ...]  # the `contracts` row (contract_row), in CONTRACT_COLUMNS order
     winners: list[tuple[Any, ...]]  # `contract_winners` rows, in WINNER_COLUMNS order
     modifications: list[tuple[Any, ...]]  # `contract_modifications` rows, in MODIFICATION_COLUMNS order
     raw: str | None  # the source record as read
@@ -141,6 +130,14 @@ def contract_rows(contract: Contract) -> ContractRows:
         contract.raw,
         contract.raw_header,
     )
+
+
+def content_hash(rows: ContractRows) -> str:
+    """What tells a changed contract from an unchanged one: every value written for it (its row, holders and
+    modifications), serialized by marshal's version 2 (no object references, so the same values always give
+    the same bytes), much cheaper than JSON or repr. Changing its form counts every contract once as updated
+    on the next load (README, Upgrade)."""
+    return hashlib.sha1(marshal.dumps((rows.values, rows.winners, rows.modifications), 2)).hexdigest()
 
 
 class ContractStore:
@@ -200,21 +197,21 @@ class ContractStore:
         for i in range(0, len(uids), 500):
             chunk = uids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for uid, content_hash, first_seen in self.db.execute(
+            for uid, old_hash, old_first_seen in self.db.execute(
                 f"select uid, content_hash, first_seen from contracts where uid in ({marks})", chunk
             ):
-                existing[uid] = (content_hash, first_seen)
+                existing[uid] = (old_hash, old_first_seen)
         now = now_iso()
-        hashes = {uid: c.values[-1] for uid, c in by_uid.items()}
+        hashes = {uid: content_hash(c) for uid, c in by_uid.items()}
         first_seen = first_seen_of_changes(hashes, existing, now, counts)
         if not first_seen:
             return counts
         changed = [by_uid[u] for u in first_seen]
-        rows = [(*c.values, first_seen[c.uid], now) for c in changed]
+        rows = [(*c.values, hashes[c.uid], first_seen[c.uid], now) for c in changed]
         raws = [(c.uid, c.raw, now, self._header_id(c.raw_header)) for c in changed if c.raw is not None]
         with self.db.conn:
             # Link columns belong to the linker (archive.contract_links): an update keeps them.
-            _upsert(self.db, "contracts", (*CONTRACT_COLUMNS, "first_seen", "updated_at"), rows, ("uid",))
+            _upsert(self.db, "contracts", WRITTEN_COLUMNS, rows, ("uid",))
             # a new contract has no holders nor modifications yet: only an updated one's are cleared
             updated = [(u,) for u in first_seen if u in existing]
             for table in ("contract_winners", "contract_modifications"):

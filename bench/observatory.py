@@ -8,8 +8,9 @@ layout (`;`, BOM, CDL fillers). A companies register covers 60 % of the holders:
 
 Measured, each phase in its own forked process (so each peak RSS is its own), the project's own code only:
 - load: `run_watch.py contracts load`'s code (watch.files.load_contract_files: notices.decp reader ->
-  ContractStore, with holders, modifications, raw records and content hashes) into a fresh archive, then
-  `companies load`'s (watch.companies.load_files: notices.registers -> ContractStore.upsert_companies);
+  ContractStore, with holders, modifications, raw records and content hashes; a file this big is read and
+  mapped by a reader process while the load writes) into a fresh archive, then `companies load`'s
+  (watch.companies.load_files: notices.registers -> ContractStore.upsert_companies);
 - indicators: the archive read by observatory.records (one record per contract, holders joined to the
   register) and every indicator computed for the year and for each month (what the floor computes too);
 - floor: the same national file and register files read with the standard library alone (csv + a dict keyed
@@ -219,6 +220,7 @@ def _phase(fn: Callable[..., dict[str, Any]], args: tuple, out: Any) -> None:
         result["contracts_seconds"] = result.pop("contracts_done") - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["peak_mb"] = result.pop("peak_override", peak)
+    result["children_peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # reader process
     out.put(result)
 
 
@@ -274,7 +276,8 @@ def main() -> int:
          f" {100 * base['charter']:.1f} % to TPE/PME/ESS)")  # fmt: skip
     line("  DECP reader alone (notices.decp)", of("read", "seconds"), of("read", "peak_mb"))
     line("  contracts load (reader + ContractStore)", of("load", "contracts_seconds"), of("load", "peak_mb"),
-         f"  ({loaded['contracts']:,} contracts, {loaded['quarantined']} quarantined)")  # fmt: skip
+         f"  ({loaded['contracts']:,} contracts, {loaded['quarantined']} quarantined; reader process peak RSS"
+         f" {_span(of('load', 'children_peak_mb'), ' MB', '.0f')})")  # fmt: skip
     line("load (contracts load + companies load)", of("load", "seconds"), of("load", "peak_mb"),
          f"  ({loaded['companies']:,} companies)")  # fmt: skip
     line("indicators (observatory, year + months)", of("indicators", "seconds"), of("indicators", "peak_mb"),

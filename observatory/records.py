@@ -33,13 +33,14 @@ from typing import Any, Literal
 import sqlite_utils
 
 from classify.event import EventConfig, EventDetector
+from settings.runtime import many_objects
 
 Tri = Literal["yes", "no", "unknown"]
 CHARTER_SIZES = ("TPE", "PME")
 CRITERIA = ("ess", "inclusive", "sme", "charter")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs twice as much, for 180,000 holders a year
 class Holder:
     """One holder of a contract, as the companies register knows it (None: unknown)."""
 
@@ -209,7 +210,8 @@ def _themes(db: sqlite_utils.Database, table: str, key: str) -> dict[Any, list[s
 def read_awarded(db: sqlite_utils.Database, event: EventConfig | None = None) -> list[Awarded]:
     """Every awarded contract of the archive (DECP contracts, then the award notices no contract is linked
     to), with its holders joined to the companies register."""
-    return list(iter_awarded(db, event))
+    with many_objects():
+        return list(iter_awarded(db, event))
 
 
 def iter_awarded(db: sqlite_utils.Database, event: EventConfig | None = None) -> Iterator[Awarded]:

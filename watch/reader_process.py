@@ -12,14 +12,16 @@ import sys
 from pathlib import Path
 
 from notices.checks import RecordError
+from settings.runtime import many_objects
 from watch.files import READ_ERRORS, FileProblem, _read_batches
 
 
 def main(path: str) -> int:
     out = sys.stdout.buffer
     try:
-        for batch in _read_batches(Path(path)):
-            pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+        with many_objects():  # a batch of contracts is thousands of small objects
+            for batch in _read_batches(Path(path)):
+                pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(None, out)
     except (RecordError, FileProblem, *READ_ERRORS) as exc:
         pickle.dump(str(exc), out)
