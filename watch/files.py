@@ -16,6 +16,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 2_000
 PIPELINE_BYTES = 16 << 20  # a DECP file this big (about 30,000 contracts) is read in a reader process
+PROGRESS_EVERY = 30.0  # seconds between two progress lines of a long load
 ROOT = Path(__file__).resolve().parent.parent  # the project, put on the reader process's path
 READER = "watch.reader_process"  # the module the reader process runs
 READ_ERRORS = (OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError)
@@ -81,6 +83,7 @@ def load_contract_files(
                 result.errors.append(f"{path}: no such file")
                 continue
             batches = _read_apart(path) if path.stat().st_size >= pipeline_bytes else _read_batches(path)
+            started = last = time.monotonic()
             try:
                 for batch in batches:
                     contracts = []
@@ -94,6 +97,17 @@ def load_contract_files(
                             contracts.append(item)
                     result.read += len(contracts)
                     result.counts += store.write(contracts)
+                    if (now := time.monotonic()) - last >= PROGRESS_EVERY:  # a national file: a line every half minute
+                        last = now
+                        logger.info(
+                            "contracts: %s: %s read so far (%.0f/s), %s new, %s updated, %s quarantined",
+                            path.name,
+                            f"{result.read:,}",
+                            result.read / max(now - started, 1e-9),
+                            f"{result.counts.new:,}",
+                            f"{result.counts.updated:,}",
+                            f"{result.quarantined:,}",
+                        )
             except (RecordError, FileProblem, *READ_ERRORS) as exc:
                 result.errors.append(f"{path}: {exc}")
             finally:
@@ -132,7 +146,7 @@ def _read_apart(path: Path) -> Iterator[Batch]:
             while True:
                 try:
                     item = pickle.load(process.stdout)
-                except EOFError:
+                except (EOFError, pickle.UnpicklingError):  # it ended, or died in the middle of a batch
                     process.wait()
                     said.seek(0)
                     lines = said.read().decode(errors="replace").strip().splitlines() or ["no message"]

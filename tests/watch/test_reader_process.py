@@ -70,3 +70,13 @@ def test_a_reader_that_dies_is_named_with_its_last_words(tmp_path: Path, monkeyp
     assert len(loaded.errors) == 1 and loaded.read == 0
     assert loaded.errors[0].startswith(f"{DECP[0]}: the reader process stopped (exit code 1): ")
     assert "No module named watch.no_such_reader" in loaded.errors[0]
+
+
+def test_a_long_load_says_how_far_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(files, "PROGRESS_EVERY", 0.0)
+    with caplog.at_level("INFO", logger="watch.files"), open_db(tmp_path / "a.db") as db:
+        load_contract_files(db, DECP[:1], pipeline_bytes=0)
+    lines = [r.getMessage() for r in caplog.records if "so far" in r.getMessage()]
+    assert lines and lines[-1].startswith(f"contracts: {DECP[0].name}: ") and " new, " in lines[-1]
