@@ -125,9 +125,7 @@ def compute(records: Iterable[Awarded], target: float = DEFAULT_TARGETS["sme_ess
                     share.amount += amount
         else:
             out.unstated += 1
-        profile = r.profile
-        for share, k in winners:
-            state, yes, unknown = profile[k]
+        for (share, _), (state, yes, unknown) in zip(winners, r.profile, strict=True):
             share.of_count += 1
             share.of_amount += amount
             share.count += state == "yes"

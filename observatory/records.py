@@ -38,6 +38,8 @@ from settings.runtime import many_objects
 Tri = Literal["yes", "no", "unknown"]
 CHARTER_SIZES = ("TPE", "PME")
 CRITERIA = ("ess", "inclusive", "sme", "charter")
+_CRITERION = {c: i for i, c in enumerate(CRITERIA)}
+Profile = tuple[tuple[Tri, float, float], ...]  # per criterion, in CRITERIA order: (state, yes part, unknown part)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs twice as much, for 180,000 holders a year
@@ -117,7 +119,7 @@ class Awarded:
     event_by: str | None = None  # "notice" (tied to the event) or "buyer" (a dedicated buyer)
     holders: list[Holder] = field(default_factory=list)
     url: str | None = None  # the notice, when one is known
-    profile: dict[str, tuple[Tri, float, float]] = field(init=False, repr=False, compare=False)
+    profile: Profile = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.profile = self._profile()
@@ -135,15 +137,16 @@ class Awarded:
     def main_theme(self) -> str | None:
         return self.themes[0] if self.themes else None
 
-    def _profile(self) -> dict[str, tuple[Tri, float, float]]:
-        """Per criterion (ess, inclusive, sme, charter): the contract's state, the part of its amount known to
-        be of the kind, the part whose holder is unknown (worked out once: every grouping reads it)."""
+    def _profile(self) -> Profile:
+        """Per criterion (ess, inclusive, sme, charter, in this order): the contract's state, the part of its
+        amount known to be of the kind, the part whose holder is unknown (worked out once: every grouping reads
+        it; a tuple, as a national year holds 150,000 of them)."""
         amount = self.amount or 0.0
         if not self.holders:
-            return dict.fromkeys(CRITERIA, ("unknown", 0.0, amount))
+            return (("unknown", 0.0, amount),) * len(CRITERIA)
         holders = [(h.states, amount * h.share) for h in self.holders]
-        out: dict[str, tuple[Tri, float, float]] = {}
-        for i, criterion in enumerate(CRITERIA):
+        out: list[tuple[Tri, float, float]] = []
+        for i in range(len(CRITERIA)):
             state: Tri = "no"  # yes if one holder is, else unknown if one is unknown
             yes = unknown = 0.0
             for states, part in holders:
@@ -153,18 +156,18 @@ class Awarded:
                     unknown += part
                     if state == "no":
                         state = "unknown"
-            out[criterion] = (state, yes, unknown)
-        return out
+            out.append((state, yes, unknown))
+        return tuple(out)
 
     def state(self, criterion: str) -> Tri:
         """A contract goes to ESS / inclusive / SME / charter holders: yes if one holder is, unknown if none is
         but one is unknown, no otherwise (counted once, whatever the number of holders)."""
-        return self.profile[criterion][0]
+        return self.profile[_CRITERION[criterion]][0]
 
     def amount_part(self, criterion: str, state: Tri = "yes") -> float:
         """The part of the amount whose holder is of the kind (`state` yes) or unknown (co-holders split
         equally; a contract without a holder named is all unknown)."""
-        return self.profile[criterion][1 if state == "yes" else 2] if state != "no" else 0.0
+        return self.profile[_CRITERION[criterion]][1 if state == "yes" else 2] if state != "no" else 0.0
 
 
 def event_detector(config: EventConfig | None) -> EventDetector | None:
@@ -245,6 +248,7 @@ def _contracts(
         "select uid, name, winner_id, siren from contract_winners order by uid, position"
     ):
         holders.setdefault(uid, []).append((name, ident, siren))
+    shared: dict[str, str] = {}  # one object per distinct buyer, day, département: a year repeats them a lot
     # a modification that changes the holders (a transfer of the contract): the latest one names them now
     for uid, changed in db.execute(
         "select uid, winners from contract_modifications where winners is not null"
@@ -264,6 +268,14 @@ def _contracts(
         " from contracts c left join notices n on n.source = c.notice_source and n.source_id = c.notice_source_id"
     ):
         (uid, buyer, siret, obj, day, dep, amount, stated, clause, criterion, reserved, nsource, nsid, url) = row
+        if buyer:
+            buyer = shared.setdefault(buyer, buyer)
+        if siret:
+            siret = shared.setdefault(siret, siret)
+        if day:
+            day = shared.setdefault(day, day)
+        if dep:
+            dep = shared.setdefault(dep, dep)
         found = holders.get(uid, [])
         share = 1 / len(found) if found else 0.0
         linked = (nsource, nsid) if nsource else None
