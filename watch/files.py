@@ -75,14 +75,16 @@ def load_contract_files(
     db: sqlite_utils.Database, paths: list[Path], *, pipeline_bytes: int = PIPELINE_BYTES
 ) -> ContractLoad:
     """Every contract of these DECP files into the archive; bad records quarantined, a bad file said in one line.
-    A file of `pipeline_bytes` or more is read in a reader process while this one writes."""
+    A file of `pipeline_bytes` or more is read in a reader process while this one writes (when this process may
+    use more than one core: on one, the process would only add the cost of pickling)."""
     archive, store, result = Archive(db), ContractStore(db), ContractLoad()
     with store.bulk():
         for path in paths:
             if not path.is_file():
                 result.errors.append(f"{path}: no such file")
                 continue
-            batches = _read_apart(path) if path.stat().st_size >= pipeline_bytes else _read_batches(path)
+            apart = path.stat().st_size >= pipeline_bytes and cores() > 1
+            batches = _read_apart(path) if apart else _read_batches(path)
             started = last = time.monotonic()
             try:
                 for batch in batches:
@@ -118,6 +120,14 @@ def load_contract_files(
 
 
 Batch = list[ContractRows | Problem]
+
+
+def cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _read_batches(path: Path) -> Iterator[Batch]:

@@ -80,3 +80,11 @@ def test_a_long_load_says_how_far_it_is(
         load_contract_files(db, DECP[:1], pipeline_bytes=0)
     lines = [r.getMessage() for r in caplog.records if "so far" in r.getMessage()]
     assert lines and lines[-1].startswith(f"contracts: {DECP[0].name}: ") and " new, " in lines[-1]
+
+
+def test_on_one_core_a_big_file_is_read_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "READER", "watch.no_such_reader")  # would fail if a reader process were started
+    monkeypatch.setattr(files, "cores", lambda: 1)
+    with open_db(tmp_path / "a.db") as db:
+        loaded = load_contract_files(db, DECP[:1], pipeline_bytes=0)
+    assert not loaded.errors and loaded.read > 0
