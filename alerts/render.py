@@ -383,9 +383,7 @@ class DigestRenderer:
             "generated": date_fr(datetime.now(UTC).isoformat(), with_time=False),
         }
 
-    def message(
-        self, sub: Subscriber, matches: list[Match], leads: list[Lead] | tuple[Lead, ...] = ()
-    ) -> EmailMessage:
+    def message(self, sub: Subscriber, matches: list[Match], leads: list[Lead] | tuple[Lead, ...] = ()) -> EmailMessage:
         ctx = self.context(sub, matches, leads)
         token = self.token("u", sub.id)
         mailto = f"mailto:{self.unsubscribe_mailto}?subject={quote('unsubscribe ' + token)}"

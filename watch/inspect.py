@@ -105,6 +105,8 @@ def _is_decp(path: Path) -> bool:
     except RecordError:
         return False
     return kind != "json" or b'"marches"' in head or path.suffix.lower() == ".csv"
+
+
 def _is_approch(record: Any) -> bool:
     """An APProch project: the open data's columns, or the token API's object."""
     return isinstance(record, dict) and ("date_previsionnelle_de_publication" in record or "purchasingEntity" in record)
