@@ -216,11 +216,11 @@ class ContractStore:
             updated = [(u,) for u in first_seen if u in existing]
             for table in ("contract_winners", "contract_modifications"):
                 self.db.conn.executemany(f"delete from {table} where uid = ?", updated)
-            _insert(self.db, "contract_winners", WINNER_COLUMNS, [w for c in changed for w in c.winners])
-            _insert(
-                self.db, "contract_modifications", MODIFICATION_COLUMNS, [m for c in changed for m in c.modifications]
-            )
-            _insert(self.db, "contract_raw", RAW_COLUMNS, raws)
+            winners = [w for c in changed for w in c.winners]
+            _upsert(self.db, "contract_winners", WINNER_COLUMNS, winners, ("uid", "position"))
+            modifications = [m for c in changed for m in c.modifications]
+            _upsert(self.db, "contract_modifications", MODIFICATION_COLUMNS, modifications, ("uid", "modification_id"))
+            _upsert(self.db, "contract_raw", RAW_COLUMNS, raws, ("uid",))
         return counts
 
     def upsert_companies(self, companies: Iterable[Company]) -> int:
@@ -274,14 +274,6 @@ def _upsert(
         f"on conflict ({', '.join(key)}) do update set {updates}"
     )
     db.conn.executemany(sql, rows)
-
-
-def _insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Rows as tuples in `columns` order, replacing a row of the same key (their rows were cleared first)."""
-    if rows:
-        names = ", ".join(f'"{c}"' for c in columns)
-        sql = f'insert or replace into "{table}" ({names}) values ({", ".join("?" * len(columns))})'
-        db.conn.executemany(sql, rows)
 
 
 def _company(row: dict[str, Any]) -> Company:

@@ -268,14 +268,7 @@ def _contracts(
         " from contracts c left join notices n on n.source = c.notice_source and n.source_id = c.notice_source_id"
     ):
         (uid, buyer, siret, obj, day, dep, amount, stated, clause, criterion, reserved, nsource, nsid, url) = row
-        if buyer:
-            buyer = shared.setdefault(buyer, buyer)
-        if siret:
-            siret = shared.setdefault(siret, siret)
-        if day:
-            day = shared.setdefault(day, day)
-        if dep:
-            dep = shared.setdefault(dep, dep)
+        buyer, siret, day, dep = (shared.setdefault(v, v) if v else v for v in (buyer, siret, day, dep))
         found = holders.get(uid, [])
         share = 1 / len(found) if found else 0.0
         linked = (nsource, nsid) if nsource else None

@@ -23,10 +23,10 @@ def main(path: str) -> int:
             for batch in _read_batches(Path(path)):
                 pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(None, out)
+    except BrokenPipeError:  # the writing process stopped reading (it failed or was interrupted); first, as
+        return 1  # it is an OSError, which READ_ERRORS holds
     except (RecordError, FileProblem, *READ_ERRORS) as exc:
         pickle.dump(str(exc), out)
-    except BrokenPipeError:  # the writing process stopped reading (it failed or was interrupted)
-        return 1
     out.flush()
     return 0
 

@@ -4,8 +4,11 @@ file, with what was read before it kept."""
 
 from __future__ import annotations
 
+import os
+import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import FIXTURES
@@ -13,6 +16,7 @@ from conftest import FIXTURES
 from archive.db import open_db
 from watch import files
 from watch.files import load_contract_files
+from watch.reader_process import main as reader_main
 
 DECP = sorted((FIXTURES / "decp").glob("decp_*"))
 TABLES = {
@@ -60,7 +64,8 @@ def test_a_file_the_reader_cannot_open_is_one_line_and_the_next_file_is_loaded(t
     with open_db(tmp_path / "a.db") as db:
         loaded = load_contract_files(db, [tmp_path / "empty.zip", *DECP], pipeline_bytes=0)
     assert loaded.errors == [f"{tmp_path / 'empty.zip'}: the zip file holds no CSV or JSON file"]
-    assert loaded.read == load_contract_files(open_db(tmp_path / "b.db"), DECP).read
+    with open_db(tmp_path / "b.db") as db:
+        assert loaded.read == load_contract_files(db, DECP).read
 
 
 def test_a_reader_that_dies_is_named_with_its_last_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,3 +93,11 @@ def test_on_one_core_a_big_file_is_read_in_process(tmp_path: Path, monkeypatch: 
     with open_db(tmp_path / "a.db") as db:
         loaded = load_contract_files(db, DECP[:1], pipeline_bytes=0)
     assert not loaded.errors and loaded.read > 0
+
+
+def test_a_reader_whose_writer_has_gone_stops_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the writing process is gone: every write raises BrokenPipeError
+    with os.fdopen(write_end, "wb", buffering=0) as pipe:
+        monkeypatch.setattr(sys, "stdout", SimpleNamespace(buffer=pipe))
+        assert reader_main(str(DECP[0])) == 1
