@@ -27,6 +27,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 BULK_TABLES = ("contracts", "contract_winners")  # their secondary indexes are built after a first load
+BULK_CHECKPOINT_PAGES = 16_384  # 64 MB of WAL between two checkpoints during a load (SQLite's default: 1,000)
 
 
 def _json(value: Any) -> str:
@@ -99,7 +100,7 @@ def contract_row(contract: Contract) -> dict[str, Any]:
 
 class ContractRows(NamedTuple):
     """A contract as the rows it is written as. Worked out without the archive, so that a big file's reader
-    process can prepare them while the writing process writes (watch.files); plain values, cheap to pickle."""
+    process can prepare them while the writing process writes (watch.files); plain values, cheap to send."""
 
     uid: str
     values: tuple[Any, ...]  # the `contracts` row (contract_row), in CONTRACT_COLUMNS order
@@ -162,7 +163,21 @@ class ContractStore:
         """A load into an empty archive (the first `contracts load` of a national file): the secondary indexes
         of `contracts` and `contract_winners` are dropped first and built once at the end, much cheaper than
         keeping them up to date row by row. An archive that holds contracts keeps its indexes (a re-load
-        writes few rows). The indexes are built again whatever happens in between."""
+        writes few rows). The indexes are built again whatever happens in between. Throughout, the WAL is
+        copied back into the archive every BULK_CHECKPOINT_PAGES instead of SQLite's 1,000 (4 MB): the same
+        bytes in a sixteenth of the checkpoints, each of which syncs the files (about a fifth of the system time
+        of a national load goes); the durability is the same, and the WAL file, up to 64 MB meanwhile, goes
+        when the archive is closed."""
+        (before,) = self.db.execute("PRAGMA wal_autocheckpoint").fetchone()
+        self.db.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
+        try:
+            with self._without_indexes():
+                yield
+        finally:
+            self.db.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
+
+    @contextmanager
+    def _without_indexes(self) -> Iterator[None]:
         if self.db.execute("select 1 from contracts limit 1").fetchone():
             yield
             return

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import logging
 import os
-import pickle
 import subprocess
 import sys
 import tempfile
@@ -27,10 +26,11 @@ from typing import IO
 
 import sqlite_utils
 
-from archive.contracts import ContractRows, ContractStore, contract_rows
+from archive.contracts import ContractStore, contract_rows
 from archive.store import Archive, UpsertCounts
 from notices.checks import RecordError
 from notices.decp import SOURCE, Problem, read_contracts
+from watch.pipe import Batch, PipeCut, receive
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def load_contract_files(
 ) -> ContractLoad:
     """Every contract of these DECP files into the archive; bad records quarantined, a bad file said in one line.
     A file of `pipeline_bytes` or more is read in a reader process while this one writes (when this process may
-    use more than one core: on one, the process would only add the cost of pickling)."""
+    use more than one core: on one, the process would only add the cost of sending the rows)."""
     archive, store, result = Archive(db), ContractStore(db), ContractLoad()
     with store.bulk():
         for path in paths:
@@ -119,9 +119,6 @@ def load_contract_files(
     return result
 
 
-Batch = list[ContractRows | Problem]
-
-
 def cores() -> int:
     """The cores this process may run on (a container or `taskset` may allow fewer than the machine has)."""
     try:
@@ -139,9 +136,9 @@ def _read_batches(path: Path) -> Iterator[Batch]:
 
 
 def _read_apart(path: Path) -> Iterator[Batch]:
-    """The batches of _read_batches(path), read by `python -m watch.reader_process` and pickled through a
-    pipe (a new interpreter: the writing process may hold threads and an open database, which a fork would
-    copy). The pipe's buffer bounds how far the reader runs ahead. Stopping early stops the process."""
+    """The batches of _read_batches(path), read by `python -m watch.reader_process` and sent through a
+    pipe (watch.pipe). A new interpreter: the writing process may hold threads and an open database, which a
+    fork would copy. The pipe's buffer bounds how far the reader runs ahead. Stopping early stops the process."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     with tempfile.TemporaryFile() as said:  # a file, not a pipe: what it says never blocks it
         process = subprocess.Popen(
@@ -155,8 +152,8 @@ def _read_apart(path: Path) -> Iterator[Batch]:
         try:
             while True:
                 try:
-                    item = pickle.load(process.stdout)
-                except (EOFError, pickle.UnpicklingError):  # it ended, or died in the middle of a batch
+                    item = receive(process.stdout)
+                except PipeCut:  # it ended, or died in the middle of a batch
                     process.wait()
                     said.seek(0)
                     lines = said.read().decode(errors="replace").strip().splitlines() or ["no message"]

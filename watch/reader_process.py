@@ -1,4 +1,4 @@
-"""`python -m watch.reader_process FILE`: a DECP file's batches (watch.files._read_batches), pickled on stdout.
+"""`python -m watch.reader_process FILE`: a DECP file's batches (watch.files._read_batches), sent on stdout.
 
 Started by watch.files for a big file, so that reading and mapping run beside the writing process. What it
 writes is only for that process: each batch, then None; a file it cannot read ends with its one-line reason
@@ -7,13 +7,13 @@ writes is only for that process: each batch, then None; a file it cannot read en
 
 from __future__ import annotations
 
-import pickle
 import sys
 from pathlib import Path
 
 from notices.checks import RecordError
 from settings.runtime import many_objects
 from watch.files import READ_ERRORS, FileProblem, _read_batches
+from watch.pipe import send
 
 
 def main(path: str) -> int:
@@ -21,12 +21,12 @@ def main(path: str) -> int:
     try:
         with many_objects():  # a batch of contracts is thousands of small objects
             for batch in _read_batches(Path(path)):
-                pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(None, out)
+                send(out, batch)
+        send(out, None)
     except BrokenPipeError:  # the writing process stopped reading (it failed or was interrupted); first, as
         return 1  # it is an OSError, which READ_ERRORS holds
     except (RecordError, FileProblem, *READ_ERRORS) as exc:
-        pickle.dump(str(exc), out)
+        send(out, str(exc))
     out.flush()
     return 0
 
