@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from archive.db import open_db  # noqa: E402
 from notices.decp import Problem, read_contracts  # noqa: E402
 from observatory.filters import Selection, parse_period  # noqa: E402
-from observatory.indicators import GROUPINGS, compute, group  # noqa: E402
+from observatory.indicators import GROUPINGS, combine, group  # noqa: E402
 from observatory.records import read_awarded  # noqa: E402
 from observatory.report import build_report, render_html, write_csv  # noqa: E402
 from watch.companies import load_files  # noqa: E402
@@ -162,8 +162,7 @@ def indicators(archive: Path) -> dict[str, Any]:
     with open_db(archive) as db:
         records = read_awarded(db)
     read = time.perf_counter() - started
-    whole = compute(records)
-    group(records, "month", {})
+    whole = combine(g.indicators for g in group(records, "month", {}))  # the year from its months, as the report
     computed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the rest of the report
     for by in GROUPINGS:  # the report's other groupings: by theme, buyer, département (each contract once more)

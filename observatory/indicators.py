@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from formatting.buyers import short_buyer
 from formatting.places import departement_label as place_label
@@ -125,13 +125,31 @@ def compute(records: Iterable[Awarded], target: float = DEFAULT_TARGETS["sme_ess
                     share.amount += amount
         else:
             out.unstated += 1
-        for (share, _), (state, yes, unknown) in zip(winners, r.profile, strict=True):
+        for (share, _), (state, yes, unknown) in zip(winners, r.fractions, strict=True):
             share.of_count += 1
             share.of_amount += amount
             share.count += state == "yes"
             share.unknown_count += state == "unknown"
-            share.amount += yes
-            share.unknown_amount += unknown
+            share.amount += yes * amount
+            share.unknown_amount += unknown * amount
+    return out
+
+
+_COUNTS = ("contracts", "amount", "without_amount", "co_held", "stated", "stated_amount", "stated_none", "unstated")
+_SHARE_FIELDS = tuple(f.name for f in fields(Share))
+
+
+def combine(parts: Iterable[Indicators], target: float = DEFAULT_TARGETS["sme_ess"]) -> Indicators:
+    """The figures of contracts counted in `parts` taken together, each contract being in one part (a year from
+    its months, without reading its contracts again: every figure is a sum)."""
+    out = compute([], target)
+    for part in parts:
+        for name in _COUNTS:
+            setattr(out, name, getattr(out, name) + getattr(part, name))
+        for mine, theirs in ((out.social, part.social), (out.winners, part.winners)):
+            for kind, share in theirs.items():
+                for name in _SHARE_FIELDS:
+                    setattr(mine[kind], name, getattr(mine[kind], name) + getattr(share, name))
     return out
 
 

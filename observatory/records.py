@@ -39,7 +39,9 @@ Tri = Literal["yes", "no", "unknown"]
 CHARTER_SIZES = ("TPE", "PME")
 CRITERIA = ("ess", "inclusive", "sme", "charter")
 _CRITERION = {c: i for i, c in enumerate(CRITERIA)}
-Profile = tuple[tuple[Tri, float, float], ...]  # per criterion, in CRITERIA order: (state, yes part, unknown part)
+# per criterion, in CRITERIA order: (the contract's state, the part of one euro of its amount that goes to holders
+# of the kind, the part whose holder is unknown)
+Fractions = tuple[tuple[Tri, float, float], ...]
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs twice as much, for 180,000 holders a year
@@ -119,10 +121,10 @@ class Awarded:
     event_by: str | None = None  # "notice" (tied to the event) or "buyer" (a dedicated buyer)
     holders: list[Holder] = field(default_factory=list)
     url: str | None = None  # the notice, when one is known
-    profile: Profile = field(init=False, repr=False, compare=False)
+    fractions: Fractions = field(init=False, repr=False, compare=False)  # shared between records (_fractions)
 
     def __post_init__(self) -> None:
-        self.profile = self._profile()
+        self.fractions = _fractions(tuple((h.states, h.share) for h in self.holders))
 
     @property
     def month(self) -> str | None:
@@ -137,37 +139,39 @@ class Awarded:
     def main_theme(self) -> str | None:
         return self.themes[0] if self.themes else None
 
-    def _profile(self) -> Profile:
-        """Per criterion (ess, inclusive, sme, charter, in this order): the contract's state, the part of its
-        amount known to be of the kind, the part whose holder is unknown (worked out once: every grouping reads
-        it; a tuple, as a national year holds 150,000 of them)."""
-        amount = self.amount or 0.0
-        if not self.holders:
-            return (("unknown", 0.0, amount),) * len(CRITERIA)
-        holders = [(h.states, amount * h.share) for h in self.holders]
-        out: list[tuple[Tri, float, float]] = []
-        for i in range(len(CRITERIA)):
-            state: Tri = "no"  # yes if one holder is, else unknown if one is unknown
-            yes = unknown = 0.0
-            for states, part in holders:
-                if states[i] == "yes":
-                    state, yes = "yes", yes + part
-                elif states[i] == "unknown":
-                    unknown += part
-                    if state == "no":
-                        state = "unknown"
-            out.append((state, yes, unknown))
-        return tuple(out)
-
     def state(self, criterion: str) -> Tri:
         """A contract goes to ESS / inclusive / SME / charter holders: yes if one holder is, unknown if none is
         but one is unknown, no otherwise (counted once, whatever the number of holders)."""
-        return self.profile[_CRITERION[criterion]][0]
+        return self.fractions[_CRITERION[criterion]][0]
 
     def amount_part(self, criterion: str, state: Tri = "yes") -> float:
         """The part of the amount whose holder is of the kind (`state` yes) or unknown (co-holders split
         equally; a contract without a holder named is all unknown)."""
-        return self.profile[_CRITERION[criterion]][1 if state == "yes" else 2] if state != "no" else 0.0
+        if state == "no":
+            return 0.0
+        return self.fractions[_CRITERION[criterion]][1 if state == "yes" else 2] * (self.amount or 0.0)
+
+
+@lru_cache(maxsize=4096)
+def _fractions(holders: tuple[tuple[tuple[Tri, Tri, Tri, Tri], float], ...]) -> Fractions:
+    """What every figure needs of a contract's holders, per euro of its amount, from their states and shares.
+    Worked out once per combination (a national year has 150,000 contracts and a few dozen combinations of
+    their holders' kinds), so a record holds a shared tuple, not its own four."""
+    if not holders:
+        return (("unknown", 0.0, 1.0),) * len(CRITERIA)
+    out: list[tuple[Tri, float, float]] = []
+    for i in range(len(CRITERIA)):
+        state: Tri = "no"  # yes if one holder is, else unknown if one is unknown
+        yes = unknown = 0.0
+        for states, part in holders:
+            if states[i] == "yes":
+                state, yes = "yes", yes + part
+            elif states[i] == "unknown":
+                unknown += part
+                if state == "no":
+                    state = "unknown"
+        out.append((state, yes, unknown))
+    return tuple(out)
 
 
 def event_detector(config: EventConfig | None) -> EventDetector | None:
@@ -213,7 +217,7 @@ def _themes(db: sqlite_utils.Database, table: str, key: str) -> dict[Any, list[s
 def read_awarded(db: sqlite_utils.Database, event: EventConfig | None = None) -> list[Awarded]:
     """Every awarded contract of the archive (DECP contracts, then the award notices no contract is linked
     to), with its holders joined to the companies register."""
-    with many_objects():
+    with many_objects(kept=True):
         return list(iter_awarded(db, event))
 
 
@@ -248,7 +252,7 @@ def _contracts(
         "select uid, name, winner_id, siren from contract_winners order by uid, position"
     ):
         holders.setdefault(uid, []).append((name, ident, siren))
-    shared: dict[str, str] = {}  # one object per distinct buyer, day, département: a year repeats them a lot
+    shared: dict[str | None, str | None] = {}  # one object per distinct buyer, day, département (a year repeats them)
     # a modification that changes the holders (a transfer of the contract): the latest one names them now
     for uid, changed in db.execute(
         "select uid, winners from contract_modifications where winners is not null"
@@ -268,7 +272,8 @@ def _contracts(
         " from contracts c left join notices n on n.source = c.notice_source and n.source_id = c.notice_source_id"
     ):
         (uid, buyer, siret, obj, day, dep, amount, stated, clause, criterion, reserved, nsource, nsid, url) = row
-        buyer, siret, day, dep = (shared.setdefault(v, v) if v else v for v in (buyer, siret, day, dep))
+        buyer, siret = shared.setdefault(buyer, buyer), shared.setdefault(siret, siret)
+        day, dep = shared.setdefault(day, day), shared.setdefault(dep, dep)
         found = holders.get(uid, [])
         share = 1 / len(found) if found else 0.0
         linked = (nsource, nsid) if nsource else None

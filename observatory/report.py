@@ -6,6 +6,7 @@ from its contracts (the HTML lists the contracts behind each group in a <details
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,16 @@ from formatting.french import day_fr, money_fr, percent_fr
 from formatting.text import display_text
 from observatory import charts
 from observatory.filters import Period, Selection, month_label
-from observatory.indicators import DEFAULT_TARGETS, Group, Indicators, buyer_key, compute, departement_label, group
+from observatory.indicators import (
+    DEFAULT_TARGETS,
+    Group,
+    Indicators,
+    buyer_key,
+    combine,
+    compute,
+    departement_label,
+    group,
+)
 from observatory.records import Awarded
 
 BY_LABELS = {"buyer": "acheteur", "theme": "thème", "month": "mois", "departement": "département"}
@@ -76,13 +86,13 @@ def _bars(groups: list[Group], by_number: bool) -> list[charts.Bar]:
 
 
 def _chart_blocks(
-    records: list[Awarded], period: Period, labels: dict[str, str], target: float, by_number: bool
+    groups_by: Callable[[str], list[Group]], period: Period, target: float, by_number: bool
 ) -> list[ChartBlock]:
     """The shares by month, theme and buyer: of the amounts, or, when no contract states one (award notices
     often do not), of the number of contracts."""
     what = "des marchés (en nombre)" if by_number else "des montants"
     blocks = []
-    by_month = {g.key: g for g in group(records, "month", labels, target)}
+    by_month = {g.key: g for g in groups_by("month")}
     months = [by_month.get(m) or Group(m, month_label(m), [], compute([], target)) for m in period.months()]
     if len(months) > 1:
         short = [Group(g.key, _short_month(g.key), g.records, g.indicators) for g in months]
@@ -90,12 +100,12 @@ def _chart_blocks(
         svg = charts.shares_chart(_bars(short, by_number), target, title, vertical=True, basis=what)
         blocks.append(ChartBlock(title, svg, [(g.label, g.indicators) for g in months], "Mois"))
     size = (lambda g: g.indicators.contracts) if by_number else (lambda g: g.indicators.amount)
-    themes = [g for g in group(records, "theme", labels, target) if size(g)]
+    themes = [g for g in groups_by("theme") if size(g)]
     if themes:
         title = f"Part {what} aux TPE/PME et à l'ESS, par thème principal"
         svg = charts.shares_chart(_bars(themes, by_number), target, title, vertical=False, basis=what)
         blocks.append(ChartBlock(title, svg, [(g.label, g.indicators) for g in themes], "Thème principal"))
-    buyers = sorted((g for g in group(records, "buyer", labels, target) if size(g)), key=lambda g: -size(g))
+    buyers = sorted((g for g in groups_by("buyer") if size(g)), key=lambda g: -size(g))
     buyers = buyers[:TOP_BUYERS]
     if buyers:
         most = "par nombre de marchés" if by_number else "par montant"
@@ -137,8 +147,15 @@ def build_report(
     if scope:
         words.append(f"périmètre : {scope}")
     title = f"Observatoire de l'impact — {selection.period.label}" + (f" — {scope}" if scope else "")
-    indicators = compute(kept, target)
-    groups = group(kept, by, theme_labels, target)
+    grouped: dict[str, list[Group]] = {}  # each grouping once (the report's own `by` is also a chart's)
+
+    def groups_by(key: str) -> list[Group]:
+        if key not in grouped:
+            grouped[key] = group(kept, key, theme_labels, target)
+        return grouped[key]
+
+    indicators = combine((g.indicators for g in groups_by("month")), target)  # the period from its months
+    groups = groups_by(by)
     origins = {"decp": sum(r.origin == "decp" for r in kept), "notice": sum(r.origin == "notice" for r in kept)}
     return Report(
         title=title,
@@ -149,7 +166,7 @@ def build_report(
         indicators=indicators,
         groups=groups,
         list_limit=max(MIN_LISTED, min(LIST_LIMIT, LISTED // max(min(len(groups), DETAILED_GROUPS), 1))),
-        charts=_chart_blocks(kept, selection.period, theme_labels, target, by_number=not indicators.amount),
+        charts=_chart_blocks(groups_by, selection.period, target, by_number=not indicators.amount),
         records=kept,
         theme_labels=theme_labels,
         targets=targets,

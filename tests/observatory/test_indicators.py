@@ -16,7 +16,7 @@ from observatory_archive import make_archive
 from archive.db import open_db
 from classify.event import EventConfig
 from observatory.filters import Selection, last_closed_quarter, parse_period, quarter_closed_in
-from observatory.indicators import compute, group
+from observatory.indicators import GROUPINGS, combine, compute, group
 from observatory.records import read_awarded
 
 EVENT = EventConfig("Paris 2024", buyers=["SOLIDEO", "Paris 2024"], host_buyers=["Ville de Paris"])
@@ -153,6 +153,15 @@ def test_grouping(records: list) -> None:
     assert paris.label == "Ville de Paris" and paris.indicators.contracts == 2
     deps = {g.label: g.indicators.contracts for g in group(kept, "departement", labels)}
     assert deps == {"Paris (75)": 2, "Seine-Saint-Denis (93)": 2, "Rhône (69)": 3}
+
+
+def test_the_groups_of_any_grouping_add_up_to_the_whole(records: list) -> None:
+    kept = Selection(Y2024).apply(records)
+    whole = compute(kept, 0.3)
+    for by in GROUPINGS:
+        assert combine((g.indicators for g in group(kept, by, {}, 0.3)), 0.3) == whole, by
+    assert whole.charter.amount == approx(1000) and whole.target == 0.3  # as in the test of the charter share
+    assert combine([]) == compute([])
 
 
 def test_periods() -> None:
