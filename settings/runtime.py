@@ -21,7 +21,8 @@ def many_objects(*, kept: bool = False) -> Iterator[None]:
     pausing would only defer the cost, as the first collections after the pause scan everything built during
     it, about a second for a national year. So the garbage already there is collected first, and on success
     everything alive is frozen (gc.freeze): never scanned again, and still freed by reference counting when
-    dropped, which is how these records go (they hold no cycles).
+    dropped, which is how these records go (they hold no cycles). A long-running service calls thaw() after
+    each job, so that what else was alive then, should it later become cyclic garbage, is collected.
     """
     enabled = gc.isenabled()
     if kept:
@@ -34,3 +35,8 @@ def many_objects(*, kept: bool = False) -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def thaw() -> None:
+    """Hand back to the collector what many_objects(kept=True) froze (`serve`, after each job)."""
+    gc.unfreeze()

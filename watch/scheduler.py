@@ -31,6 +31,7 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from settings import Config, WatchError
+from settings.runtime import thaw
 from watch.crons import cron_trigger
 from watch.jobs import JOB_NAMES, run_job, scheduled_jobs
 
@@ -94,6 +95,8 @@ class Service:
                 self.runner(self.config, name)
             except Exception:  # the service outlives a job's bug; the traceback is in the log
                 logger.exception("job %s crashed", name)
+            finally:
+                thaw()  # what the job froze (the observatory's records) is the collector's again
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
         if self.stopping.is_set():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 from conftest import ROOT, Watch
 
 from settings import config as watch_config
+from settings.runtime import many_objects
 from watch.scheduler import ServeLock, Service
 
 
@@ -116,3 +118,18 @@ def test_a_second_serve_on_the_same_archive_refuses_to_start(watch: Watch) -> No
         lock.release()
     assert proc.returncode == 1
     assert "another serve" in proc.stderr and "watch.db.serve.lock" in proc.stderr
+
+
+def test_what_a_job_froze_is_the_collectors_again_after_it(watch: Watch) -> None:
+    _fast_config(watch)
+    config = watch_config.load(watch.env["WATCH_CONFIG"], env=watch.env)
+    seen: list[int] = []
+
+    def runner(_config: watch_config.Config, _name: str) -> None:
+        with many_objects(kept=True):  # as the observatory's records
+            records = [[i] for i in range(1_000)]
+        seen.append(gc.get_freeze_count())
+        del records
+
+    Service(config, runner).run("observatory")
+    assert seen and seen[0] >= 1_000 and gc.get_freeze_count() == 0
