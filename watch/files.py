@@ -142,7 +142,7 @@ def _read_apart(path: Path) -> Iterator[Batch]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     with tempfile.TemporaryFile() as said:  # a file, not a pipe: what it says never blocks it
         process = subprocess.Popen(
-            [sys.executable, "-m", READER, str(path)],
+            [sys.executable, "-P", "-m", READER, str(path)],  # -P: not a same-named package in the cwd
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=said,

@@ -101,3 +101,14 @@ def test_a_reader_whose_writer_has_gone_stops_quietly(monkeypatch: pytest.Monkey
     with os.fdopen(write_end, "wb", buffering=0) as pipe:
         monkeypatch.setattr(sys, "stdout", SimpleNamespace(buffer=pipe))
         assert reader_main(str(DECP[0])) == 1
+
+
+def test_the_reader_is_this_projects_whatever_the_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    decoy = tmp_path / "watch"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("")
+    (decoy / "reader_process.py").write_text("import sys\nsys.exit('a same-named package in the directory')\n")
+    monkeypatch.chdir(tmp_path)  # an operator running the load from elsewhere
+    with open_db(tmp_path / "a.db") as db:
+        loaded = load_contract_files(db, DECP, pipeline_bytes=0)
+    assert not loaded.errors and loaded.read > 0
