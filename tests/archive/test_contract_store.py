@@ -81,5 +81,24 @@ def test_the_register_merges_files_without_forgetting(tmp_path: Path) -> None:
     assert (row["name"], row["ess"], row["inclusive_kind"], row["sources"]) == ("Régie", 1, "EI", '["siae", "sirene"]')
 
 
-def test_the_written_columns_are_the_rows_keys_in_order() -> None:
-    assert tuple(contract_row(_contract())) == CONTRACT_COLUMNS
+def test_each_value_is_written_under_its_own_column() -> None:
+    # a distinct value for every field, so that two columns swapped in contract_values would show
+    row = contract_row(_contract(
+        dataset="data.gouv.fr_pes", nature="Marché", buyer_name="Ville", procedure="Appel d'offres ouvert",
+        published=date(2025, 1, 2), duration_months=36, initial_amount=390000.0, place_code="34172",
+        place_type="Code commune", departement="34", social=["clause", "reserved"], environmental=["Clause"],
+        subcontracting_declared=False, grouping="Conjoint", framework_id="AC-7", warnings=["w"],
+    ))  # fmt: skip
+    assert tuple(row) == CONTRACT_COLUMNS
+    assert row == {
+        "uid": "2134012920001520242FO15-02", "id": "202424FO15-02", "source": "decp", "dataset": "data.gouv.fr_pes",
+        "nature": "Marché", "buyer_siret": "21340129200015", "buyer_name": "Ville",
+        "object": "FOURNITURE DE CARBURANT Lot 2", "cpv": "24321000", "procedure": "Appel d'offres ouvert",
+        "notified": "2024-12-31", "published": "2025-01-02", "duration_months": 36, "amount": 400000.0,
+        "initial_amount": 390000.0, "place_code": "34172", "place_type": "Code commune", "departement": "34",
+        "social": '["clause", "reserved"]', "social_stated": 1, "social_clause": 1, "social_criterion": 0,
+        "reserved": 1, "environmental": '["Clause"]', "subcontracting_declared": 0, "grouping": "Conjoint",
+        "framework_id": "AC-7", "winners": 2, "warnings": '["w"]',
+    }  # fmt: skip
+    unstated = contract_row(_contract(social_stated=False))
+    assert (unstated["social_stated"], unstated["social_clause"], unstated["social_criterion"]) == (0, None, None)
