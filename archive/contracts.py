@@ -57,7 +57,7 @@ COMPANY_COLUMNS = (
 
 def contract_values(contract: Contract) -> tuple[Any, ...]:
     """The `contracts` row of a contract (without hash, timestamps and link columns), in CONTRACT_COLUMNS order:
-    a tuple, as a national load builds 150,000 of them (contract_row names them)."""
+    a tuple, as a national load builds 150,000 of them."""
     social, notified, published = contract.social, contract.notified, contract.published
     stated = contract.social_stated
     return (
@@ -91,11 +91,6 @@ def contract_values(contract: Contract) -> tuple[Any, ...]:
         len(contract.winners),
         _json(contract.warnings) if contract.warnings else None,
     )
-
-
-def contract_row(contract: Contract) -> dict[str, Any]:
-    """contract_values by column name."""
-    return dict(zip(CONTRACT_COLUMNS, contract_values(contract), strict=True))
 
 
 class ContractRows(NamedTuple):

@@ -104,8 +104,8 @@ def compute(records: Iterable[Awarded], target: float = DEFAULT_TARGETS["sme_ess
     out = Indicators(target=target)
     out.social = {k: Share() for k in SOCIAL_KINDS}
     out.winners = {k: Share() for k in WINNER_KINDS}
-    social = [(out.social[k], k) for k in SOCIAL_KINDS]
-    winners = [(out.winners[k], k) for k in WINNER_KINDS]
+    social = list(out.social.values())  # in SOCIAL_KINDS order, as the flags below
+    winners = list(out.winners.values())  # in CRITERIA order, as each record's fractions
     for r in records:
         amount = r.amount or 0.0
         out.contracts += 1
@@ -117,7 +117,7 @@ def compute(records: Iterable[Awarded], target: float = DEFAULT_TARGETS["sme_ess
             out.stated_amount += amount
             flags = (r.clause, r.criterion, r.reserved)
             out.stated_none += not any(flags)
-            for (share, _), on in zip(social, flags, strict=True):
+            for share, on in zip(social, flags, strict=True):
                 share.of_count += 1
                 share.of_amount += amount
                 if on:
@@ -125,7 +125,7 @@ def compute(records: Iterable[Awarded], target: float = DEFAULT_TARGETS["sme_ess
                     share.amount += amount
         else:
             out.unstated += 1
-        for (share, _), (state, yes, unknown) in zip(winners, r.fractions, strict=True):
+        for share, (state, yes, unknown) in zip(winners, r.fractions, strict=True):
             share.of_count += 1
             share.of_amount += amount
             share.count += state == "yes"

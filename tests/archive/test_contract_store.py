@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from archive.contracts import CONTRACT_COLUMNS, ContractStore, contract_row
+from archive.contracts import CONTRACT_COLUMNS, ContractStore, contract_values
 from archive.db import open_db
 from notices.companies import Company
 from notices.contracts import Contract, Modification, Winner
@@ -81,15 +81,18 @@ def test_the_register_merges_files_without_forgetting(tmp_path: Path) -> None:
     assert (row["name"], row["ess"], row["inclusive_kind"], row["sources"]) == ("Régie", 1, "EI", '["siae", "sirene"]')
 
 
+def _row(contract: Contract) -> dict[str, object]:
+    return dict(zip(CONTRACT_COLUMNS, contract_values(contract), strict=True))  # strict: one value per column
+
+
 def test_each_value_is_written_under_its_own_column() -> None:
     # a distinct value for every field, so that two columns swapped in contract_values would show
-    row = contract_row(_contract(
+    row = _row(_contract(
         dataset="data.gouv.fr_pes", nature="Marché", buyer_name="Ville", procedure="Appel d'offres ouvert",
         published=date(2025, 1, 2), duration_months=36, initial_amount=390000.0, place_code="34172",
         place_type="Code commune", departement="34", social=["clause", "reserved"], environmental=["Clause"],
         subcontracting_declared=False, grouping="Conjoint", framework_id="AC-7", warnings=["w"],
     ))  # fmt: skip
-    assert tuple(row) == CONTRACT_COLUMNS
     assert row == {
         "uid": "2134012920001520242FO15-02", "id": "202424FO15-02", "source": "decp", "dataset": "data.gouv.fr_pes",
         "nature": "Marché", "buyer_siret": "21340129200015", "buyer_name": "Ville",
@@ -100,5 +103,5 @@ def test_each_value_is_written_under_its_own_column() -> None:
         "reserved": 1, "environmental": '["Clause"]', "subcontracting_declared": 0, "grouping": "Conjoint",
         "framework_id": "AC-7", "winners": 2, "warnings": '["w"]',
     }  # fmt: skip
-    unstated = contract_row(_contract(social_stated=False))
+    unstated = _row(_contract(social_stated=False))
     assert (unstated["social_stated"], unstated["social_clause"], unstated["social_criterion"]) == (0, None, None)
