@@ -297,18 +297,22 @@ def _checked_date(value: str, today: date) -> tuple[date | None, str | None]:
     return day, None
 
 
+_BOOLS = {
+    **dict.fromkeys(("true", "oui", "1", "o", "yes"), True),
+    **dict.fromkeys(("false", "non", "0", "n", "no"), False),
+}
+
+
 def _bool(value: Any) -> bool | None:
+    if type(value) is str:  # most values: "False", "true", "Oui"...
+        return _BOOLS.get(value.strip().lower())
     value = _present(value)
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
         return bool(value)
     if isinstance(value, str):
-        v = value.lower()
-        if v in ("true", "oui", "1", "o", "yes"):
-            return True
-        if v in ("false", "non", "0", "n", "no"):
-            return False
+        return _BOOLS.get(value.lower())
     return None
 
 
@@ -457,10 +461,12 @@ def winner(raw: Any, warnings: list[str], *, name: Any = None) -> Winner | None:
 def winners(raw: Any, warnings: list[str]) -> list[Winner]:
     """Holders from a list that may nest lists (older files wrap modification holders in up to four)."""
     out: list[Winner] = []
+    seen: set[str] = set()
     flat = type(raw) is list and all(type(item) is dict for item in raw)  # most records: no nested lists
     for item in raw if flat else _flatten(raw):
         w = winner(item, warnings)
-        if w and all(w.id != o.id for o in out):
+        if w and w.id not in seen:
+            seen.add(w.id)
             out.append(w)
     return out
 
