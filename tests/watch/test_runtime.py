@@ -33,7 +33,8 @@ def test_objects_kept_are_frozen_out_of_the_collector_and_freed_when_dropped() -
     try:
         with pytest.raises(ValueError), many_objects(kept=True):
             raise ValueError("a bad record")
-        assert gc.get_freeze_count() == frozen  # a failed build freezes nothing
+        # a failed build freezes nothing (the count may drop: frozen objects are still freed when dropped)
+        assert gc.get_freeze_count() <= frozen
         with many_objects(kept=True):
             records = [[i] for i in range(10_000)]
         kept = gc.get_freeze_count()
