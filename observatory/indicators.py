@@ -135,7 +135,7 @@ def compute(records: Iterable[Awarded], target: float = DEFAULT_TARGETS["sme_ess
     return out
 
 
-_COUNTS = ("contracts", "amount", "without_amount", "co_held", "stated", "stated_amount", "stated_none", "unstated")
+_COUNTS = tuple(f.name for f in fields(Indicators) if f.name not in ("social", "winners", "target"))  # the sums
 _SHARE_FIELDS = tuple(f.name for f in fields(Share))
 
 
